@@ -1,0 +1,103 @@
+// Elementwise binary ops with broadcasting (shaders/binary.wgsl) and where/select (shaders/select.wgsl).
+import { grid, Uniforms, type Program } from '../src/gpu/runtime.ts';
+import { wgslType, type DType, type Shape } from '../src/tensor.ts';
+import { broadcastStrides, coalesce, contiguousStrides } from '../src/ops/util.ts';
+
+export const ARITH_OPS = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'pow', 'squaredDifference'] as const;
+export const COMPARE_OPS = ['equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual', 'logicalAnd', 'logicalOr'] as const;
+export type BinaryOp = (typeof ARITH_OPS)[number] | (typeof COMPARE_OPS)[number];
+
+export function isCompare(op: BinaryOp): boolean {
+  return (COMPARE_OPS as readonly string[]).includes(op);
+}
+
+function sameShape(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+export function binaryProgram(op: BinaryOp, dtype: DType, aShape: Shape, bShape: Shape, outShape: Shape): Program {
+  const n = outShape.reduce((x, y) => x * y, 1);
+  const t = wgslType(dtype);
+  const to = isCompare(op) ? 'u32' : t;
+  const base = { [`OP_${op}`]: true, T: t, TO: to, FLOAT: dtype === 'float32' };
+  if (sameShape(aShape, bShape)) {
+    const vec4 = n % 4 === 0 && n >= 4;
+    const items = vec4 ? n / 4 : n;
+    return {
+      shader: 'binary', label: op,
+      defines: { ...base, VEC4: vec4 },
+      workgroups: grid(items, 256),
+      uniforms: new Uniforms().u32(items, 0, 0, 0).vec4u([], 2).vec4u([], 2).vec4u([], 2),
+    };
+  }
+  const c = coalesce(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)]);
+  return {
+    shader: 'binary', label: op,
+    defines: { ...base, BCAST: true },
+    workgroups: grid(n, 256),
+    uniforms: new Uniforms().u32(n, c.shape.length, 0, 0).vec4u(c.shape, 2, 1).vec4u(c.strides[0], 2).vec4u(c.strides[1], 2),
+  };
+}
+
+export function selectProgram(dtype: DType, cShape: Shape, aShape: Shape, bShape: Shape, outShape: Shape): Program {
+  const n = outShape.reduce((x, y) => x * y, 1);
+  const c = coalesce(outShape, [cShape, aShape, bShape].map((s) => broadcastStrides(s, outShape)));
+  return {
+    shader: 'select', label: 'where',
+    defines: { T: wgslType(dtype) },
+    workgroups: grid(n, 256),
+    uniforms: new Uniforms().u32(n, c.shape.length, 0, 0).vec4u(c.shape, 2, 1)
+      .vec4u(c.strides[0], 2).vec4u(c.strides[1], 2).vec4u(c.strides[2], 2),
+  };
+}
+
+const REF: Record<BinaryOp, (a: number, b: number) => number> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  maximum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)),
+  minimum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)),
+  pow: (a, b) => Math.pow(a, b),
+  squaredDifference: (a, b) => (a - b) * (a - b),
+  equal: (a, b) => +(a === b),
+  notEqual: (a, b) => +(a !== b),
+  less: (a, b) => +(a < b),
+  lessEqual: (a, b) => +(a <= b),
+  greater: (a, b) => +(a > b),
+  greaterEqual: (a, b) => +(a >= b),
+  logicalAnd: (a, b) => +(a !== 0 && b !== 0),
+  logicalOr: (a, b) => +(a !== 0 || b !== 0),
+};
+
+/** Walks the broadcast output and calls f(outIndex, indices into each input). */
+export function broadcastWalk(outShape: Shape, inShapes: Shape[], f: (i: number, idx: number[]) => void): void {
+  const strides = inShapes.map((s) => broadcastStrides(s, outShape));
+  const outStr = contiguousStrides(outShape);
+  const n = outShape.reduce((x, y) => x * y, 1);
+  const idx = new Array<number>(inShapes.length);
+  for (let i = 0; i < n; i++) {
+    idx.fill(0);
+    let rem = i;
+    for (let d = 0; d < outShape.length; d++) {
+      const k = Math.floor(rem / outStr[d]);
+      rem -= k * outStr[d];
+      for (let j = 0; j < strides.length; j++) idx[j] += k * strides[j][d];
+    }
+    f(i, idx);
+  }
+}
+
+/** CPU reference, float64 (integer dtypes truncate division like the GPU). */
+export function binaryRef(op: BinaryOp, a: ArrayLike<number>, aShape: Shape, b: ArrayLike<number>, bShape: Shape, outShape: Shape, intDiv = false): Float64Array {
+  const out = new Float64Array(outShape.reduce((x, y) => x * y, 1));
+  const f = intDiv && op === 'div' ? (x: number, y: number) => Math.trunc(x / y) : REF[op];
+  broadcastWalk(outShape, [aShape, bShape], (i, [ia, ib]) => { out[i] = f(a[ia], b[ib]); });
+  return out;
+}
+
+export function selectRef(c: ArrayLike<number>, cShape: Shape, a: ArrayLike<number>, aShape: Shape, b: ArrayLike<number>, bShape: Shape, outShape: Shape): Float64Array {
+  const out = new Float64Array(outShape.reduce((x, y) => x * y, 1));
+  broadcastWalk(outShape, [cShape, aShape, bShape], (i, [ic, ia, ib]) => { out[i] = c[ic] !== 0 ? a[ia] : b[ib]; });
+  return out;
+}

@@ -1,0 +1,115 @@
+// c = a OP b with numpy broadcasting. Defines: T (operand scalar type), TO (result scalar type),
+// OP_<name>, VEC4 (same-shape operands, 4 elements per thread), BCAST (general strided path,
+// rank <= 8 after the kernel module merges dimensions).
+struct U {
+  n: u32, rank: u32, p0: u32, p1: u32,
+  shape: array<vec4<u32>, 2>,
+  sa: array<vec4<u32>, 2>,
+  sb: array<vec4<u32>, 2>,
+}
+#if VEC4
+alias V = vec4<{{T}}>;
+alias VO = vec4<{{TO}}>;
+#else
+alias V = {{T}};
+alias VO = {{TO}};
+#endif
+@group(0) @binding(0) var<storage, read> a: array<V>;
+@group(0) @binding(1) var<storage, read> b: array<V>;
+@group(0) @binding(2) var<storage, read_write> c: array<VO>;
+@group(0) @binding(3) var<uniform> u: U;
+
+#if OP_add
+fn apply(x: V, y: V) -> VO { return x + y; }
+#endif
+#if OP_sub
+fn apply(x: V, y: V) -> VO { return x - y; }
+#endif
+#if OP_mul
+fn apply(x: V, y: V) -> VO { return x * y; }
+#endif
+#if OP_div
+fn apply(x: V, y: V) -> VO { return x / y; }
+#endif
+#if OP_squaredDifference
+fn apply(x: V, y: V) -> VO { let d = x - y; return d * d; }
+#endif
+#if OP_maximum
+// NaN propagates as in PyTorch (the builtin leaves NaN unspecified).
+fn apply(x: V, y: V) -> VO {
+#if FLOAT
+  return select(max(x, y), x + y, (x != x) | (y != y));
+#else
+  return max(x, y);
+#endif
+}
+#endif
+#if OP_minimum
+fn apply(x: V, y: V) -> VO {
+#if FLOAT
+  return select(min(x, y), x + y, (x != x) | (y != y));
+#else
+  return min(x, y);
+#endif
+}
+#endif
+#if OP_pow
+// Real power with PyTorch's conventions: x^0 = 1, negative bases with integral exponents.
+fn apply(x: V, y: V) -> VO {
+  let r = pow(abs(x), y);
+  let yi = round(y);
+  let integral = yi == y;
+  let odd = integral & (abs(yi - 2.0 * floor(yi * 0.5)) == V(1.0));
+  let nan = V(bitcast<f32>(0x7fc00000u | u.p0));  // runtime NaN: a constant NaN is rejected by WGSL
+  let neg = select(nan, select(r, -r, odd), integral);
+  return select(select(r, neg, x < V(0.0)), V(1.0), y == V(0.0));
+}
+#endif
+#if OP_equal
+fn apply(x: V, y: V) -> VO { return VO(x == y); }
+#endif
+#if OP_notEqual
+fn apply(x: V, y: V) -> VO { return VO(x != y); }
+#endif
+#if OP_less
+fn apply(x: V, y: V) -> VO { return VO(x < y); }
+#endif
+#if OP_lessEqual
+fn apply(x: V, y: V) -> VO { return VO(x <= y); }
+#endif
+#if OP_greater
+fn apply(x: V, y: V) -> VO { return VO(x > y); }
+#endif
+#if OP_greaterEqual
+fn apply(x: V, y: V) -> VO { return VO(x >= y); }
+#endif
+#if OP_logicalAnd
+fn apply(x: V, y: V) -> VO { return VO((x != V(0)) & (y != V(0))); }
+#endif
+#if OP_logicalOr
+fn apply(x: V, y: V) -> VO { return VO((x != V(0)) | (y != V(0))); }
+#endif
+
+fn at(v: array<vec4<u32>, 2>, i: u32) -> u32 { return v[i / 4u][i % 4u]; }
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let i = gid.x + gid.y * nw.x * 256u;
+  if (i >= u.n) { return; }
+#if BCAST
+  var rem = i;
+  var ia = 0u;
+  var ib = 0u;
+  for (var d = i32(u.rank) - 1; d >= 0; d--) {
+    let s = at(u.shape, u32(d));
+    let q = rem / s;
+    let k = rem - q * s;
+    rem = q;
+    ia += k * at(u.sa, u32(d));
+    ib += k * at(u.sb, u32(d));
+  }
+  c[i] = apply(a[ia], b[ib]);
+#else
+  c[i] = apply(a[i], b[i]);
+#endif
+}

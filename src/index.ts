@@ -1,0 +1,6 @@
+// kiln's public API: `import * as kiln from 'kiln'`.
+export { Tensor, ready, tidy, keep, dispose, memory, type DType, type TypedArray, type Shape, type MemoryInfo } from './tensor.ts';
+export * from './ops/creation.ts';
+export * from './ops/elementwise.ts';
+export { KilnOpError } from './ops/util.ts';
+export { KilnDeviceError } from './gpu/device.ts';

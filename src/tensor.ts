@@ -1,0 +1,252 @@
+// Tensors, the global engine, and memory scopes (tidy/dispose/keep), in tfjs-core's vocabulary.
+import { Engine } from './gpu/runtime.ts';
+
+export type DType = 'float32' | 'int32' | 'uint32' | 'bool';
+export type TypedArray = Float32Array | Int32Array | Uint32Array | Uint8Array;
+export type Shape = readonly number[];
+
+export const DTYPES: readonly DType[] = ['float32', 'int32', 'uint32', 'bool'];
+
+/** WGSL scalar type used to store a dtype (bool is stored as u32 0/1). */
+export function wgslType(d: DType): 'f32' | 'i32' | 'u32' {
+  return d === 'float32' ? 'f32' : d === 'int32' ? 'i32' : 'u32';
+}
+
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const s of shape) n *= s;
+  return n;
+}
+
+export function fmtShape(shape: Shape): string {
+  return `[${shape.join(',')}]`;
+}
+
+/** A GPU buffer shared by a tensor and its reshaped views. */
+export class Storage {
+  refs = 1;
+  constructor(public buffer: GPUBuffer, public bytes: number) {}
+}
+
+let ENGINE: Engine | null = null;
+let READY: Promise<Engine> | null = null;
+let nextId = 1;
+let liveTensors = 0;
+let liveBytes = 0;
+const scopes: Set<Tensor>[] = [];
+
+function releaseStorage(s: Storage): void {
+  if (--s.refs === 0) {
+    liveBytes -= s.bytes;
+    if (ENGINE) ENGINE.pool.release(s.buffer);
+  }
+}
+
+const registry = new FinalizationRegistry<Storage>((s) => {
+  // Safety net for tensors that were dropped without dispose(): give the buffer back.
+  liveTensors--;
+  releaseStorage(s);
+});
+
+/** Initialise the GPU (idempotent). Must be awaited once before any op. */
+export async function ready(): Promise<Engine> {
+  if (ENGINE) {
+    try {
+      ENGINE.checkAlive('ready');
+      return ENGINE;
+    } catch {
+      ENGINE = null;
+      READY = null;
+    }
+  }
+  READY ??= Engine.create().then((e) => (ENGINE = e));
+  try {
+    return await READY;
+  } catch (e) {
+    READY = null;
+    throw e;
+  }
+}
+
+export function engine(): Engine {
+  if (!ENGINE) throw new Error('kiln: the GPU is not initialised: call `await kiln.ready()` before creating tensors or running ops');
+  return ENGINE;
+}
+
+export function hasEngine(): boolean {
+  return ENGINE !== null;
+}
+
+export class Tensor {
+  readonly id = nextId++;
+  readonly size: number;
+  private _disposed = false;
+  private _kept = false;
+
+  constructor(readonly shape: readonly number[], readonly dtype: DType, readonly storage: Storage) {
+    this.size = sizeOf(shape);
+    liveTensors++;
+    registry.register(this, storage, this);
+    const top = scopes[scopes.length - 1];
+    if (top) top.add(this);
+  }
+
+  get rank(): number { return this.shape.length; }
+  get isDisposed(): boolean { return this._disposed; }
+  get buffer(): GPUBuffer {
+    this.assertAlive('use');
+    return this.storage.buffer;
+  }
+
+  assertAlive(op: string): void {
+    if (this._disposed) {
+      throw new Error(`kiln: ${op}: tensor #${this.id} (shape ${fmtShape(this.shape)}, ${this.dtype}) was disposed; keep it (kiln.keep) or clone it before it is disposed`);
+    }
+  }
+
+  /** Read the values back (flushes pending GPU work). bool reads as Uint8Array, as in tfjs. */
+  async data(): Promise<TypedArray> {
+    this.assertAlive('data');
+    const e = engine();
+    const bytes = this.size * 4;
+    if (bytes === 0) return emptyOf(this.dtype);
+    const buf = await e.read(this.storage.buffer, bytes, 'data');
+    switch (this.dtype) {
+      case 'float32': return new Float32Array(buf);
+      case 'int32': return new Int32Array(buf);
+      case 'uint32': return new Uint32Array(buf);
+      case 'bool': return Uint8Array.from(new Uint32Array(buf));
+    }
+  }
+
+  /** Values as nested arrays in the tensor's shape. */
+  async array(): Promise<unknown> {
+    const d = Array.from(await this.data());
+    return nest(d, this.shape);
+  }
+
+  dispose(): void {
+    if (this._disposed) return;
+    this._disposed = true;
+    liveTensors--;
+    registry.unregister(this);
+    releaseStorage(this.storage);
+  }
+
+  toString(): string {
+    return `Tensor#${this.id}(${fmtShape(this.shape)}, ${this.dtype}${this._disposed ? ', disposed' : ''})`;
+  }
+
+  /** @internal used by keep() */
+  markKept(): void { this._kept = true; }
+  get kept(): boolean { return this._kept; }
+}
+
+function emptyOf(d: DType): TypedArray {
+  return d === 'float32' ? new Float32Array(0) : d === 'int32' ? new Int32Array(0) : d === 'uint32' ? new Uint32Array(0) : new Uint8Array(0);
+}
+
+function nest(d: number[], shape: Shape): unknown {
+  if (shape.length === 0) return d[0];
+  if (shape.length === 1) return d;
+  const inner = sizeOf(shape.slice(1));
+  const out: unknown[] = [];
+  for (let i = 0; i < shape[0]; i++) out.push(nest(d.slice(i * inner, (i + 1) * inner), shape.slice(1)));
+  return out;
+}
+
+/** A new tensor with fresh (uninitialised) storage; used by ops for outputs. */
+export function empty(shape: Shape, dtype: DType): Tensor {
+  const e = engine();
+  const bytes = Math.max(4, sizeOf(shape) * 4);
+  const buf = e.pool.acquire(bytes);
+  liveBytes += sizeOf(shape) * 4;
+  return new Tensor(shape.slice(), dtype, new Storage(buf, sizeOf(shape) * 4));
+}
+
+/** A new tensor sharing `t`'s storage with another shape of the same size (reshape is free). */
+export function view(t: Tensor, shape: Shape, dtype: DType = t.dtype): Tensor {
+  t.assertAlive('reshape');
+  t.storage.refs++;
+  return new Tensor(shape.slice(), dtype, t.storage);
+}
+
+// ---- scopes ----
+
+type Container = Tensor | Container[] | { [k: string]: Container } | unknown;
+
+function collect(x: Container, out: Set<Tensor>): void {
+  if (x instanceof Tensor) out.add(x);
+  else if (Array.isArray(x)) for (const v of x) collect(v, out);
+  else if (x && typeof x === 'object' && !(ArrayBuffer.isView(x))) for (const v of Object.values(x)) collect(v, out);
+}
+
+/**
+ * Run `fn`, then dispose every tensor it created except those it returns (in any nesting of
+ * arrays and plain objects) and those passed to keep(). Like tf.tidy; `fn` must be synchronous.
+ */
+export function tidy<T>(fn: () => T): T;
+export function tidy<T>(name: string, fn: () => T): T;
+export function tidy<T>(a: string | (() => T), b?: () => T): T {
+  const fn = typeof a === 'function' ? a : b!;
+  const scope = new Set<Tensor>();
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    scopes.pop();
+    for (const t of scope) if (!t.kept) t.dispose();
+    throw e;
+  }
+  scopes.pop();
+  if (result && typeof (result as { then?: unknown }).then === 'function') {
+    throw new Error('kiln: tidy: the function returned a Promise; tidy only takes synchronous functions (await outside it)');
+  }
+  const keepSet = new Set<Tensor>();
+  collect(result, keepSet);
+  const parent = scopes[scopes.length - 1];
+  for (const t of scope) {
+    if (keepSet.has(t)) {
+      if (parent) parent.add(t);
+    } else if (!t.kept) t.dispose();
+  }
+  return result;
+}
+
+/** Exempt a tensor from the enclosing tidy() scopes. */
+export function keep<T extends Tensor>(t: T): T {
+  t.markKept();
+  return t;
+}
+
+/** Dispose a tensor, or every tensor in an array/object. */
+export function dispose(x: Container): void {
+  const s = new Set<Tensor>();
+  collect(x, s);
+  for (const t of s) t.dispose();
+}
+
+export interface MemoryInfo {
+  /** tensors created and not yet disposed */
+  numTensors: number;
+  /** bytes held by live tensors */
+  numBytes: number;
+  /** bytes held by the pool for reuse */
+  pooledBytes: number;
+  /** bytes of GPU buffers allocated in all */
+  allocatedBytes: number;
+  /** GPU buffers created since start */
+  buffersCreated: number;
+}
+
+export function memory(): MemoryInfo {
+  const p = ENGINE?.pool;
+  return {
+    numTensors: liveTensors,
+    numBytes: liveBytes,
+    pooledBytes: p?.pooledBytes ?? 0,
+    allocatedBytes: p?.allocatedBytes ?? 0,
+    buffersCreated: p?.created ?? 0,
+  };
+}

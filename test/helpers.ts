@@ -1,0 +1,70 @@
+// Shared test helpers: deterministic random data, awkward sizes, closeness checks.
+import * as assert from 'uvu/assert';
+import * as kiln from '../src/index.ts';
+
+export { kiln, assert };
+
+/** Sizes that are not tile multiples, per the kernel standards. */
+export const AWKWARD = [1, 3, 17, 129];
+
+export function randArray(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  const r = kiln.rng(seed);
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = lo + (hi - lo) * r();
+  return a;
+}
+
+export function randInts(n: number, seed: number, lo: number, hi: number): Int32Array {
+  const r = kiln.rng(seed);
+  const a = new Int32Array(n);
+  for (let i = 0; i < n; i++) a[i] = lo + Math.floor((hi - lo) * r());
+  return a;
+}
+
+export interface Tol { rtol?: number; atol?: number }
+
+/** |got - want| <= atol + rtol*|want| everywhere; NaN must match NaN, Inf must match Inf. */
+export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: Tol = {}, what = ''): void {
+  const rtol = tol.rtol ?? 1e-5;
+  const atol = tol.atol ?? 1e-6;
+  assert.is(got.length, want.length, `${what}: length ${got.length} vs expected ${want.length}`);
+  let worst = -1;
+  let worstErr = 0;
+  for (let i = 0; i < got.length; i++) {
+    const g = got[i];
+    const w = want[i];
+    if (Number.isNaN(w) || Number.isNaN(g)) {
+      if (Number.isNaN(w) !== Number.isNaN(g)) { worst = i; worstErr = Infinity; break; }
+      continue;
+    }
+    if (!Number.isFinite(w) || !Number.isFinite(g)) {
+      if (g !== w) { worst = i; worstErr = Infinity; break; }
+      continue;
+    }
+    const err = Math.abs(g - w) - (atol + rtol * Math.abs(w));
+    if (err > worstErr) { worstErr = err; worst = i; }
+  }
+  if (worst >= 0) {
+    assert.unreachable(`${what}: element ${worst}: got ${got[worst]}, expected ${want[worst]} (rtol ${rtol}, atol ${atol})`);
+  }
+}
+
+export async function expectTensor(t: kiln.Tensor, want: ArrayLike<number>, shape: readonly number[], tol?: Tol, what = ''): Promise<void> {
+  assert.equal([...t.shape], [...shape], `${what}: shape ${JSON.stringify(t.shape)} vs expected ${JSON.stringify(shape)}`);
+  expectClose(await t.data(), want, tol, what);
+}
+
+/** Asserts that fn throws an Error whose message matches every pattern. */
+export function expectThrows(fn: () => unknown, ...patterns: RegExp[]): void {
+  try {
+    fn();
+  } catch (e) {
+    const m = (e as Error).message;
+    for (const p of patterns) assert.match(m, p, `error message "${m}" should match ${p}`);
+    return;
+  }
+  assert.unreachable(`expected an error matching ${patterns.join(', ')}`);
+}
+
+/** Product of a shape. */
+export const numel = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
