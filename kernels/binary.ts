@@ -25,7 +25,7 @@ export function binaryProgram(op: BinaryOp, dtype: DType, aShape: Shape, bShape:
     const items = vec4 ? n / 4 : n;
     return {
       shader: 'binary', label: op,
-      defines: { ...base, VEC4: vec4 },
+      defines: { ...base, VEC4: vec4, BOOLV: vec4 ? 'vec4<bool>' : 'bool', UV: vec4 ? 'vec4<u32>' : 'u32' },
       workgroups: grid(items, 256),
       uniforms: new Uniforms().u32(items, 0, 0, 0).vec4u([], 2).vec4u([], 2).vec4u([], 2),
     };
@@ -33,7 +33,7 @@ export function binaryProgram(op: BinaryOp, dtype: DType, aShape: Shape, bShape:
   const c = coalesce(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)]);
   return {
     shader: 'binary', label: op,
-    defines: { ...base, BCAST: true },
+    defines: { ...base, BCAST: true, BOOLV: 'bool', UV: 'u32' },
     workgroups: grid(n, 256),
     uniforms: new Uniforms().u32(n, c.shape.length, 0, 0).vec4u(c.shape, 2, 1).vec4u(c.strides[0], 2).vec4u(c.strides[1], 2),
   };

@@ -38,7 +38,7 @@ fn apply(x: V, y: V) -> VO { let d = x - y; return d * d; }
 // NaN propagates as in PyTorch (the builtin leaves NaN unspecified).
 fn apply(x: V, y: V) -> VO {
 #if FLOAT
-  return select(max(x, y), x + y, (x != x) | (y != y));
+  return select(max(x, y), x + y, is_nan(x) | is_nan(y));
 #else
   return max(x, y);
 #endif
@@ -47,7 +47,7 @@ fn apply(x: V, y: V) -> VO {
 #if OP_minimum
 fn apply(x: V, y: V) -> VO {
 #if FLOAT
-  return select(min(x, y), x + y, (x != x) | (y != y));
+  return select(min(x, y), x + y, is_nan(x) | is_nan(y));
 #else
   return min(x, y);
 #endif
@@ -90,6 +90,10 @@ fn apply(x: V, y: V) -> VO { return VO((x != V(0)) & (y != V(0))); }
 fn apply(x: V, y: V) -> VO { return VO((x != V(0)) | (y != V(0))); }
 #endif
 
+#if FLOAT
+// Bit test: `v != v` can be folded away by fast-math shader compilers.
+fn is_nan(v: V) -> {{BOOLV}} { return (bitcast<{{UV}}>(v) & {{UV}}(0x7fffffffu)) > {{UV}}(0x7f800000u); }
+#endif
 fn at(v: array<vec4<u32>, 2>, i: u32) -> u32 { return v[i / 4u][i % 4u]; }
 
 @compute @workgroup_size(256)

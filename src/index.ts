@@ -4,3 +4,6 @@ export * from './ops/creation.ts';
 export * from './ops/elementwise.ts';
 export { KilnOpError } from './ops/util.ts';
 export { KilnDeviceError } from './gpu/device.ts';
+export * from './ops/movement.ts';
+export * from './ops/reduce.ts';
+export * from './ops/softmax.ts';

@@ -74,6 +74,17 @@ t('pow follows PyTorch on negative bases and zero exponents', async () => {
   expectClose(await kiln.pow(kiln.tensor(a), kiln.tensor(b)).data(), [4, -8, 1, Math.SQRT2, NaN, 0, 1 / 3], { rtol: 1e-6 }, 'pow');
 });
 
+t('maximum/minimum propagate NaN like PyTorch', async () => {
+  for (const n of [3, 4]) {
+    const a = kiln.tensor([NaN, 1, 2, 5].slice(0, n));
+    const b = kiln.tensor([0, NaN, 3, 4].slice(0, n));
+    const mx = await kiln.maximum(a, b).data();
+    const mn = await kiln.minimum(a, b).data();
+    assert.ok(Number.isNaN(mx[0]) && Number.isNaN(mx[1]) && mx[2] === 3, `maximum n=${n}`);
+    assert.ok(Number.isNaN(mn[0]) && Number.isNaN(mn[1]) && mn[2] === 2, `minimum n=${n}`);
+  }
+});
+
 t('integer arithmetic stays integer', async () => {
   const a = kiln.tensor([7, -7, 9], [3], 'int32');
   const b = kiln.tensor([2, 2, 3], [3], 'int32');

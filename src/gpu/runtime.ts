@@ -223,6 +223,14 @@ export class Engine {
     this.encoder.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
   }
 
+  /** Zero `bytes` of a buffer, in command order. */
+  clear(dst: GPUBuffer, bytes: number): void {
+    this.checkAlive('clear');
+    this.endPass();
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder();
+    this.encoder.clearBuffer(dst, 0, Math.ceil(bytes / 4) * 4);
+  }
+
   /** Upload bytes into a buffer. Safe with pooled buffers: see BufferPool. */
   write(dst: GPUBuffer, data: ArrayBufferView, dstOffset = 0): void {
     this.checkAlive('upload');

@@ -17,7 +17,7 @@ function inferShape(v: unknown): number[] {
 
 function flatten(v: unknown, out: number[]): void {
   if (Array.isArray(v)) for (const x of v) flatten(x, out);
-  else if (ArrayBuffer.isView(v)) for (const x of v as unknown as ArrayLike<number>) out.push(x);
+  else if (ArrayBuffer.isView(v)) { const a = v as unknown as ArrayLike<number>; for (let i = 0; i < a.length; i++) out.push(a[i]); }
   else if (typeof v === 'boolean') out.push(v ? 1 : 0);
   else out.push(v as number);
 }
