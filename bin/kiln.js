@@ -11,4 +11,10 @@ if (!existsSync(fileURLToPath(cli))) {
     : 'kiln: run `npm run build` first');
   process.exit(1);
 }
-await import(cli.href);
+const { main } = await import(cli.href);
+try {
+  process.exit(await main(process.argv.slice(2)));
+} catch (e) {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+}

@@ -8,7 +8,7 @@ const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const sh = (cmd, args) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit' }).status;
 if (!process.env.KILN_SKIP_SETUP && sh('bash', ['scripts/setup']) !== 0) process.exit(1);
 if (sh('node', ['scripts/gen-shaders.mjs']) !== 0) process.exit(1);
-const child = spawn('node', ['--import', 'tsx', 'test/_runner.ts', ...process.argv.slice(2)], {
+const child = spawn('node', ['--expose-gc', '--import', 'tsx', 'test/_runner.ts', ...process.argv.slice(2)], {
   cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FORCE_COLOR: '0' },
 });
 let tail = '';

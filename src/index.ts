@@ -7,3 +7,4 @@ export { KilnDeviceError } from './gpu/device.ts';
 export * from './ops/movement.ts';
 export * from './ops/reduce.ts';
 export * from './ops/softmax.ts';
+export * from './api.ts';

@@ -1,5 +1,6 @@
 // Tensors, the global engine, and memory scopes (tidy/dispose/keep), in tfjs-core's vocabulary.
 import { Engine } from './gpu/runtime.ts';
+import type { BufferPool } from './gpu/buffer_pool.ts';
 
 export type DType = 'float32' | 'int32' | 'uint32' | 'bool';
 export type TypedArray = Float32Array | Int32Array | Uint32Array | Uint8Array;
@@ -25,7 +26,8 @@ export function fmtShape(shape: Shape): string {
 /** A GPU buffer shared by a tensor and its reshaped views. */
 export class Storage {
   refs = 1;
-  constructor(public buffer: GPUBuffer, public bytes: number) {}
+  /** the pool of the engine that allocated the buffer (a new engine after device loss has its own) */
+  constructor(public buffer: GPUBuffer, public bytes: number, public pool: BufferPool) {}
 }
 
 let ENGINE: Engine | null = null;
@@ -38,7 +40,7 @@ const scopes: Set<Tensor>[] = [];
 function releaseStorage(s: Storage): void {
   if (--s.refs === 0) {
     liveBytes -= s.bytes;
-    if (ENGINE) ENGINE.pool.release(s.buffer);
+    s.pool.release(s.buffer);
   }
 }
 
@@ -156,12 +158,16 @@ function nest(d: number[], shape: Shape): unknown {
 }
 
 /** A new tensor with fresh (uninitialised) storage; used by ops for outputs. */
-export function empty(shape: Shape, dtype: DType): Tensor {
+export function empty(shape: Shape, dtype: DType, forUpload = false): Tensor {
   const e = engine();
   const bytes = Math.max(4, sizeOf(shape) * 4);
-  const buf = e.pool.acquire(bytes);
+  const limit = e.info.limits.maxStorageBufferBindingSize;
+  if (bytes > limit) {
+    throw new Error(`kiln: a tensor of shape ${fmtShape(shape)} needs ${bytes} bytes, more than this adapter can bind (maxStorageBufferBindingSize ${limit}); split the work into smaller tensors`);
+  }
+  const buf = e.pool.acquire(bytes, forUpload);
   liveBytes += sizeOf(shape) * 4;
-  return new Tensor(shape.slice(), dtype, new Storage(buf, sizeOf(shape) * 4));
+  return new Tensor(shape.slice(), dtype, new Storage(buf, sizeOf(shape) * 4, e.pool));
 }
 
 /** A new tensor sharing `t`'s storage with another shape of the same size (reshape is free). */

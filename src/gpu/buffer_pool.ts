@@ -1,7 +1,8 @@
 // Storage buffers pooled by size class. A buffer released while the current batch of commands is
-// still unsubmitted may be read by that batch, so it waits in `pending` until the batch is
-// submitted; only then may a queue.writeBuffer (which runs at queue time, before any later
-// submit) or a later dispatch reuse it.
+// still unsubmitted may be read by that batch. A later dispatch in the same batch may reuse it
+// (WebGPU orders dispatches), but a queue.writeBuffer may not: it runs at queue time, before the
+// batch. So such buffers wait in `pending`, reusable for dispatch outputs at once and for uploads
+// only after the batch is submitted.
 
 export const STORAGE_USAGE = 0x80 /* STORAGE */ | 0x4 /* COPY_SRC */ | 0x8 /* COPY_DST */;
 
@@ -16,7 +17,8 @@ export function sizeClass(bytes: number): number {
 
 export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
-  private pending: GPUBuffer[] = [];
+  private pending = new Map<number, GPUBuffer[]>();
+  private pendingCount = 0;
   pooledBytes = 0;
   allocatedBytes = 0;
   liveBuffers = 0;
@@ -24,8 +26,17 @@ export class BufferPool {
 
   constructor(private device: GPUDevice, private maxPooledBytes = 1 << 30) {}
 
-  acquire(bytes: number): GPUBuffer {
+  /** A buffer for a dispatch output (`forUpload`: one that queue.writeBuffer will fill). */
+  acquire(bytes: number, forUpload = false): GPUBuffer {
     const size = sizeClass(bytes);
+    if (!forUpload) {
+      const p = this.pending.get(size);
+      if (p && p.length) {
+        this.pendingCount--;
+        this.liveBuffers++;
+        return p.pop()!;
+      }
+    }
     const list = this.free.get(size);
     if (list && list.length) {
       const buf = list.pop()!;
@@ -43,12 +54,16 @@ export class BufferPool {
   /** Give a buffer back; it becomes reusable once the current batch is submitted. */
   release(buf: GPUBuffer): void {
     this.liveBuffers--;
-    this.pending.push(buf);
+    let list = this.pending.get(buf.size);
+    if (!list) this.pending.set(buf.size, (list = []));
+    list.push(buf);
+    this.pendingCount++;
   }
 
   /** Called right after a submit: pending buffers may now be reused. */
   onSubmit(): void {
-    for (const buf of this.pending) {
+    if (!this.pendingCount) return;
+    for (const buf of [...this.pending.values()].flat()) {
       const size = buf.size;
       if (this.pooledBytes + size > this.maxPooledBytes) {
         buf.destroy();
@@ -60,7 +75,8 @@ export class BufferPool {
       list.push(buf);
       this.pooledBytes += size;
     }
-    this.pending.length = 0;
+    this.pending.clear();
+    this.pendingCount = 0;
   }
 
   /** Destroy every pooled (unused) buffer. */

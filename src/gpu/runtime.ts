@@ -84,6 +84,8 @@ export class Engine {
   private querySet: GPUQuerySet | null = null;
   private queryLabels: string[] = [];
   private profileResults: Promise<ProfileEntry[]>[] = [];
+  /** work that must wait until the current batch is submitted (mapping its staging buffers) */
+  private afterSubmit: (() => void)[] = [];
 
   constructor(acq: AcquiredDevice) {
     this.device = acq.device;
@@ -254,6 +256,8 @@ export class Engine {
       this.device.queue.submit([this.encoder.finish()]);
       this.stats.submits++;
     }
+    for (const f of this.afterSubmit) f();
+    this.afterSubmit.length = 0;
     this.encoder = null;
     this.arenaUsed = 0;
     this.dispatches = 0;
@@ -312,14 +316,14 @@ export class Engine {
     const staging = this.device.createBuffer({ size: n * 8, usage: 0x1 | 0x8 });
     enc.resolveQuerySet(this.querySet!, 0, n, resolve, 0);
     enc.copyBufferToBuffer(resolve, 0, staging, 0, n * 8);
-    this.profileResults.push((async () => {
+    this.afterSubmit.push(() => this.profileResults.push((async () => {
       await staging.mapAsync(0x1);
       const t = new BigUint64Array(staging.getMappedRange().slice(0));
       staging.unmap(); staging.destroy(); resolve.destroy();
       const out: ProfileEntry[] = [];
       for (let i = 0; i < n; i += 2) out.push({ kernel: labels[i], ms: Number(t[i + 1] - t[i]) / 1e6 });
       return out;
-    })());
+    })()));
   }
 
   async endProfile(): Promise<ProfileEntry[]> {

@@ -51,7 +51,7 @@ export function tensor(values: TensorLike, shape?: Shape, dtype?: DType): Tensor
   if (sizeOf(sh) !== flat.length) {
     fail('tensor', `${flat.length} values cannot fill shape ${fmtShape(sh)} (${sizeOf(sh)} elements)${shape ? `; the values have shape ${fmtShape(inferred)}` : ''}`);
   }
-  const t = empty(sh, dt);
+  const t = empty(sh, dt, true);
   if (flat.length) {
     const arr = typedOf(dt, flat.length);
     if (dt === 'float32' || !(flat instanceof Float32Array)) arr.set(flat);

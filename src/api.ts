@@ -1,0 +1,81 @@
+// Engine-level API: flush, sync, profile, warmup, backend info, debug flags.
+import { engine, tidy, ready } from './tensor.ts';
+import type { DeviceInfo } from './gpu/device.ts';
+import type { ProfileEntry } from './gpu/runtime.ts';
+
+/** Submit all recorded GPU work now (kiln otherwise submits on readback). */
+export function flush(): void {
+  engine().flush();
+}
+
+/** Wait until the GPU has finished all submitted work. */
+export async function sync(): Promise<void> {
+  await engine().sync();
+}
+
+/** Adapter, backend, features and limits of the device kiln runs on. */
+export async function backendInfo(): Promise<DeviceInfo> {
+  return (await ready()).info;
+}
+
+export interface ProfileResult<T> {
+  result: T;
+  /** one entry per dispatch, in order: kernel label and GPU milliseconds (timestamp queries) */
+  kernels: ProfileEntry[];
+  /** per kernel label: calls and total GPU ms, slowest first */
+  byKernel: { kernel: string; calls: number; ms: number }[];
+  /** sum of per-dispatch GPU times */
+  totalMs: number;
+  wallMs: number;
+}
+
+/**
+ * Run `fn` with GPU timestamp queries around every dispatch (like tf.profile). Each dispatch gets
+ * its own compute pass while profiling, so timings include a little pass overhead. Needs the
+ * adapter's timestamp-query feature (see `kiln info`).
+ */
+export async function profile<T>(fn: () => T | Promise<T>): Promise<ProfileResult<T>> {
+  const e = engine();
+  e.beginProfile();
+  const t0 = performance.now();
+  let result: T;
+  let kernels: ProfileEntry[] = [];
+  try {
+    result = await fn();
+  } finally {
+    kernels = await e.endProfile(); // leave profiling mode even when fn throws
+  }
+  const wallMs = performance.now() - t0;
+  const agg = new Map<string, { kernel: string; calls: number; ms: number }>();
+  for (const k of kernels) {
+    const a = agg.get(k.kernel) ?? { kernel: k.kernel, calls: 0, ms: 0 };
+    a.calls++;
+    a.ms += k.ms;
+    agg.set(k.kernel, a);
+  }
+  return {
+    result,
+    kernels,
+    byKernel: [...agg.values()].sort((a, b) => b.ms - a.ms),
+    totalMs: kernels.reduce((s, k) => s + k.ms, 0),
+    wallMs,
+  };
+}
+
+/**
+ * Compile every pipeline `fn` uses by running it once (its tensors are disposed) and waiting for
+ * the GPU; call before timing or serving a model so the first real run is not slowed by shader
+ * compilation. Returns the number of distinct pipelines it touched.
+ */
+export async function warmup(fn: () => unknown): Promise<number> {
+  const e = engine();
+  e.takeUsedPipelines();
+  tidy(() => { fn(); });
+  await e.sync();
+  return e.takeUsedPipelines();
+}
+
+/** Print the final WGSL of every newly compiled shader and GPU errors as they happen. */
+export function setDebug(on: boolean): void {
+  engine().debugShaders = on;
+}
