@@ -1,0 +1,8 @@
+// Every suite, in the order `npm run bench` runs them. A new suite file adds one line here.
+import type { Suite } from './suite.ts';
+import { matmul } from './matmul.ts';
+import { softmax } from './softmax.ts';
+import { reduce } from './reduce.ts';
+import { elementwise } from './elementwise.ts';
+
+export const SUITES: Suite[] = [...matmul, ...softmax, ...reduce, ...elementwise];

@@ -1,0 +1,82 @@
+// What a benchmark suite is: one op at one size, written once for kiln and once for tfjs-core,
+// fed the same input values. bench/run.ts times both sides and checks they agree.
+import type * as tfc from '@tensorflow/tfjs-core';
+import type { Tensor } from '../../src/index.ts';
+
+export type TF = typeof tfc;
+export type TFTensor = tfc.Tensor;
+
+/**
+ * The kiln ops the suites call, with tfjs's signatures. Looked up at run time, so a suite whose
+ * op is not exported yet is skipped with the reason instead of failing the whole run.
+ */
+export interface KilnOps {
+  matMul(a: Tensor, b: Tensor, transposeA?: boolean, transposeB?: boolean): Tensor;
+  softmax(x: Tensor, axis?: number): Tensor;
+  logSoftmax(x: Tensor, axis?: number): Tensor;
+  sum(x: Tensor, axis?: number | number[], keepDims?: boolean): Tensor;
+  mean(x: Tensor, axis?: number | number[], keepDims?: boolean): Tensor;
+  max(x: Tensor, axis?: number | number[], keepDims?: boolean): Tensor;
+  min(x: Tensor, axis?: number | number[], keepDims?: boolean): Tensor;
+  argMax(x: Tensor, axis?: number): Tensor;
+  logSumExp(x: Tensor, axis?: number | number[], keepDims?: boolean): Tensor;
+  add(a: Tensor, b: Tensor): Tensor;
+  mul(a: Tensor, b: Tensor): Tensor;
+  relu(x: Tensor): Tensor;
+  sigmoid(x: Tensor): Tensor;
+}
+
+export interface Input {
+  shape: number[];
+  /** values are uniform in [min, max); default [-1, 1) */
+  min?: number;
+  max?: number;
+}
+
+export interface Sampling {
+  /** benchmark.js minSamples: timed runs at least */
+  min: number;
+  /** benchmark.js maxTime in seconds: keep sampling this long once `min` samples exist */
+  maxTime: number;
+}
+
+export interface Suite {
+  /** stable name, tracked across commits: <op>_<size> */
+  name: string;
+  /** kiln exports the suite calls */
+  needs: (keyof KilnOps)[];
+  inputs: Input[];
+  /** per run: floating-point operations (reported as GFLOP/s) or bytes read + written (GB/s) */
+  work: { flops: number } | { bytes: number };
+  kiln(k: KilnOps, x: Tensor[]): Tensor;
+  tfjs(tf: TF, x: TFTensor[]): TFTensor;
+  /** full-run sampling; --quick uses fewer samples */
+  sampling?: Sampling;
+  /** untimed runs before timing (the first one compiles the shaders); default 2 */
+  warmup?: number;
+  /** largest accepted |kiln - tfjs| / max|tfjs|; default 1e-4 (exact for integer outputs) */
+  tol?: number;
+}
+
+export const F32 = 4;
+
+/** Bytes of float32 data in tensors of these shapes. */
+export function bytesOf(...shapes: number[][]): number {
+  let n = 0;
+  for (const s of shapes) n += s.reduce((a, b) => a * b, 1) * F32;
+  return n;
+}
+
+/** Deterministic uniform values (mulberry32), the same for both libraries. */
+export function uniform(n: number, min: number, max: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = min + (max - min) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
+  }
+  return out;
+}
