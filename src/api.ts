@@ -75,7 +75,21 @@ export async function warmup(fn: () => unknown): Promise<number> {
   return e.takeUsedPipelines();
 }
 
-/** Print the final WGSL of every newly compiled shader and GPU errors as they happen. */
-export function setDebug(on: boolean): void {
-  engine().debugShaders = on;
+export interface DebugOptions {
+  /** print the final WGSL of every newly compiled shader, and GPU errors as they happen */
+  shaders?: boolean;
+  /**
+   * check every float32 op output for NaN/Inf on the GPU (like tfjs's DEBUG flag or tfdbg's
+   * has_inf_or_nan); the next readback throws an Error naming the first op that produced one.
+   * Costs one extra dispatch per op.
+   */
+  checkNumerics?: boolean;
+}
+
+/** Debug switches; `setDebug(true)` turns all of them on. */
+export function setDebug(opts: boolean | DebugOptions): void {
+  const o = typeof opts === 'boolean' ? { shaders: opts, checkNumerics: opts } : opts;
+  const e = engine();
+  if (o.shaders !== undefined) e.debugShaders = o.shaders;
+  if (o.checkNumerics !== undefined) e.checkNumerics = o.checkNumerics;
 }

@@ -68,7 +68,7 @@ t('memory stays flat over 10,000 iterations of ops', async () => {
       kiln.tidy(() => { kiln.sum(kiln.relu(kiln.add(kiln.mul(x, 1.0001), i % 7)), 1); });
     }
   };
-  run(200);
+  run(1000); // several full batches, so the pool reaches its steady state
   await settleGc(); // let tensors other tests dropped be reclaimed first, so counts are stable
   const m0 = kiln.memory();
   run(10_000);
@@ -155,6 +155,23 @@ t('warmup() compiles the pipelines a function uses and frees its tensors', async
   const n = await kiln.warmup(() => kiln.logSoftmax(kiln.ones([3, 5])));
   assert.ok(n >= 2, `touched ${n} pipelines`);
   assert.is(kiln.memory().numTensors, before);
+});
+
+t('checkNumerics debug mode names the first op that produced NaN/Inf', async () => {
+  kiln.setDebug({ checkNumerics: true });
+  try {
+    const x = kiln.tensor([1, 0, 4]);
+    const ok = kiln.tidy(() => kiln.sqrt(kiln.add(x, 1)));
+    await ok.data(); // clean: no error
+    const bad = kiln.tidy(() => kiln.mul(kiln.sum(kiln.log(kiln.sub(x, 1))), 2));
+    let msg = '';
+    try { await bad.data(); } catch (e) { msg = (e as Error).message; }
+    assert.match(msg, /kiln\.log\[3\] produced NaN or Inf/);
+    await ok.data(); // the flag was reset
+    kiln.dispose([x, ok, bad]);
+  } finally {
+    kiln.setDebug({ checkNumerics: false });
+  }
 });
 
 t('a lost device gives a clear error, and ready() recovers', async () => {

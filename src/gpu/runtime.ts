@@ -78,6 +78,10 @@ export class Engine {
   /** Stats for tests and `kiln info`. */
   stats = { dispatches: 0, submits: 0, pipelinesCompiled: 0 };
   debugShaders = false;
+  /** debug mode: check every float32 op output for NaN/Inf (see checkOutput) */
+  checkNumerics = false;
+  private numericsFlag: GPUBuffer | null = null;
+  private numericsLabels: string[] = [];
 
   // profiling state
   private profiling = false;
@@ -264,13 +268,47 @@ export class Engine {
     this.pool.onSubmit();
   }
 
+  /**
+   * Debug mode: record a check that `count` float32 values of `buf`, the output of `label`, are
+   * finite. The next readback throws naming the first op that produced NaN or Inf.
+   */
+  checkOutput(buf: GPUBuffer, count: number, label: string): void {
+    if (!count) return;
+    this.numericsFlag ??= this.device.createBuffer({ size: 16, usage: 0x80 | 0x4 | 0x8 });
+    const id = this.numericsLabels.length;
+    this.numericsLabels.push(label);
+    this.dispatch({
+      shader: 'check_numerics', label: 'check_numerics',
+      workgroups: grid(count, 256), uniforms: new Uniforms().u32(count, id, 0, 0),
+    }, [buf], [this.numericsFlag]);
+  }
+
   /** Copy `bytes` of `src` back to the CPU. */
   async read(src: GPUBuffer, bytes: number, op = 'data'): Promise<ArrayBuffer> {
     this.checkAlive(op);
     const size = Math.ceil(Math.max(bytes, 4) / 4) * 4;
     const staging = this.device.createBuffer({ size, usage: 0x1 /* MAP_READ */ | 0x8 /* COPY_DST */ });
+    let flagStaging: GPUBuffer | null = null;
+    const labels = this.numericsLabels;
+    if (labels.length && this.numericsFlag) {
+      flagStaging = this.device.createBuffer({ size: 16, usage: 0x1 | 0x8 });
+      this.copy(this.numericsFlag, 0, flagStaging, 0, 16);
+      this.clear(this.numericsFlag, 16);
+      this.numericsLabels = [];
+    }
     this.copy(src, 0, staging, 0, size);
     this.flush();
+    if (flagStaging) {
+      await flagStaging.mapAsync(0x1);
+      const v = new Uint32Array(flagStaging.getMappedRange())[0];
+      flagStaging.unmap();
+      flagStaging.destroy();
+      if (v !== 0) {
+        staging.destroy();
+        const id = 0xffffffff - v;
+        throw new Error(`kiln: ${labels[id]} produced NaN or Inf (found by checkNumerics before ${op}; op #${id + 1} of ${labels.length} since the last readback)`);
+      }
+    }
     try {
       await Promise.race([
         staging.mapAsync(0x1 /* READ */),

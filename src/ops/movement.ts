@@ -6,7 +6,7 @@ import { copyProgram, transposeProgram } from '../../kernels/copy.ts';
 import { padProgram, type PadMode } from '../../kernels/pad.ts';
 import { gatherProgram, scatterAddProgram } from '../../kernels/gather.ts';
 import { bitsOf } from '../../kernels/fill.ts';
-import { run } from './run.ts';
+import { run, checked } from './run.ts';
 
 /** Same values, new shape (no copy). One dimension may be -1. */
 export function reshape(x: Tensor, shape: Shape): Tensor {
@@ -93,7 +93,7 @@ export function concat(xs: Tensor[], axis = 0): Tensor {
     }
     offset += t.shape[a];
   }
-  return out;
+  return checked(out, 'concat');
 }
 
 /** Stack same-shaped tensors along a new axis (tf.stack). */
@@ -168,7 +168,7 @@ export function unsortedSegmentSum(updates: Tensor, indices: Tensor, numRows: nu
   const e = engine();
   if (out.size) e.clear(out.buffer, out.size * 4);
   if (updates.size && out.size) e.dispatch(scatterAddProgram(indices.size, numRows, inner, updates.dtype), [updates.buffer, indices.buffer], [out.buffer]);
-  return out;
+  return checked(out, op);
 }
 
 /** Alias in PyTorch's vocabulary: index_add_ of rows into zeros. */

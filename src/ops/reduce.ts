@@ -3,6 +3,7 @@ import { Tensor, view, fmtShape, sizeOf } from '../tensor.ts';
 import { assertTensor, assertDtype, normAxes, normAxis, fail } from './util.ts';
 import { reduce, type ReduceOp } from '../../kernels/reduce.ts';
 import { transpose } from './movement.ts';
+import { checked } from './run.ts';
 
 function reduceOp(op: ReduceOp, name: string, x: Tensor, axis: number | number[] | undefined, keepDims: boolean): Tensor {
   assertTensor(name, 'x', x);
@@ -28,7 +29,7 @@ function reduceOp(op: ReduceOp, name: string, x: Tensor, axis: number | number[]
     outer = sizeOf(kept.map((i) => x.shape[i]));
     inner = 1;
   }
-  const flat = reduce(op, src, outer, axes.length ? len : 1, inner);
+  const flat = checked(reduce(op, src, outer, axes.length ? len : 1, inner), name);
   if (tmp) tmp.dispose();
   const out = view(flat, outShape);
   flat.dispose();
