@@ -1,0 +1,254 @@
+// How each golden family maps onto kiln: dispatch on the file's `family` and the case's params
+// (never on case names). A plan names the op being checked, the kiln functions it needs
+// (feature-detected at run time, so e.g. matMul is used as soon as it lands) and a forward
+// function from named input tensors to named output tensors, in the golden's own names.
+//
+// `forward` is a pure composition of kiln's public ops. That is what a later autograd can
+// differentiate: grads[x] = d/dx sum_k sum(upstream[k] * outputs[k]) (the golden convention),
+// compared with the case's `grads`. (For CTC, compare grads.logits, never aux.grad_log_probs_torch:
+// see the README's traps.)
+import type * as KilnModule from '../index.ts';
+import type { Tensor } from '../tensor.ts';
+import type { GoldenCase } from './format.ts';
+
+/** kiln's public module, plus ops that may not exist yet (feature-detected by name). */
+export type Kiln = typeof KilnModule & {
+  matMul?: (a: Tensor, b: Tensor) => Tensor;
+};
+
+export type Forward = (k: Kiln, inputs: Record<string, Tensor>) => Record<string, Tensor>;
+
+export interface Plan {
+  /** the op being checked, as shown in reports, e.g. 'cross_entropy(mean)' */
+  op: string;
+  /** kiln functions that must exist; the first missing one makes the case a SKIP naming it */
+  needs: string[];
+  /** computes the outputs; absent when kiln has no mapping yet (a SKIP, never a pass) */
+  forward?: Forward;
+  /** a reason to skip that does not depend on what kiln has (e.g. an unsupported variant) */
+  skip?: string;
+  /** shown after a "not in kiln yet" skip: how the op will be run once it exists */
+  note?: string;
+}
+
+/** Thrown by plans for a case that does not follow its family's conventions: a FAIL. */
+export class CaseError extends Error {}
+
+export type FamilyMapper = (c: GoldenCase) => Plan;
+
+/** Input by name; a clear FAIL when the case lacks it. */
+function need(inputs: Record<string, Tensor>, name: string, family: string): Tensor {
+  const t = inputs[name];
+  if (!t) throw new CaseError(`the case has no inputs.${name}, which ${family} cases take (inputs: ${Object.keys(inputs).join(', ') || 'none'})`);
+  return t;
+}
+
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+const nums = (v: unknown): number[] | undefined => (Array.isArray(v) && v.every((x) => typeof x === 'number') ? v as number[] : undefined);
+
+// ---- activations --------------------------------------------------------------------------
+
+/** Golden op names (PyTorch's, snake_case) -> kiln unary functions. */
+const UNARY: Record<string, string> = {
+  relu: 'relu', relu6: 'relu6', sigmoid: 'sigmoid', tanh: 'tanh', softplus: 'softplus', exp: 'exp', log: 'log',
+  abs: 'abs', neg: 'neg', sqrt: 'sqrt', rsqrt: 'rsqrt', square: 'square', sin: 'sin', cos: 'cos',
+  elu: 'elu', selu: 'selu', gelu: 'gelu', silu: 'silu', swish: 'swish', mish: 'mish', hardswish: 'hardSwish',
+  hardsigmoid: 'hardSigmoid', hard_sigmoid: 'hardSigmoid', log_sigmoid: 'logSigmoid', logsigmoid: 'logSigmoid',
+};
+
+function activations(c: GoldenCase): Plan {
+  const op = str(c.params.op);
+  if (!op) return { op: '?', needs: [], skip: 'activations case without params.op: the runner cannot tell which activation it is' };
+  if (op === 'leaky_relu') {
+    const slope = c.params.negative_slope ?? c.params.alpha ?? 0.01;
+    if (typeof slope !== 'number') throw new CaseError(`leaky_relu: params.negative_slope must be a number, got ${JSON.stringify(slope)}`);
+    return { op, needs: ['leakyRelu'], forward: (k, i) => ({ y: k.leakyRelu(need(i, 'x', 'activations'), slope) }) };
+  }
+  const fn = UNARY[op];
+  if (!fn) return { op, needs: [op] };
+  return { op, needs: [fn], forward: (k, i) => ({ y: (k as unknown as Record<string, (x: Tensor) => Tensor>)[fn](need(i, 'x', 'activations')) }) };
+}
+
+// ---- softmax, log_softmax, cross entropy ---------------------------------------------------
+
+/** Move `axis` last (a no-op view for the usual -1), so last-axis ops apply along it. */
+function moveLast(k: Kiln, x: Tensor, axis: number): { t: Tensor; back: (y: Tensor) => Tensor } {
+  const a = axis < 0 ? axis + x.rank : axis;
+  if (a < 0 || a >= x.rank) throw new CaseError(`params.axis ${axis} is out of range for shape [${x.shape}]`);
+  if (a === x.rank - 1) return { t: x, back: (y) => y };
+  const perm = x.shape.map((_, i) => i).filter((i) => i !== a).concat(a);
+  const inv = perm.map((_, i) => perm.indexOf(i));
+  return { t: k.transpose(x, perm), back: (y) => k.transpose(y, inv) };
+}
+
+/** out[r] = x[r, idx[r]] for x viewed as [rows, K]: a flat gather at r*K + idx[r]. */
+function pickPerRow(k: Kiln, x: Tensor, idx: Tensor): Tensor {
+  const K = x.shape[x.rank - 1];
+  const rows = x.size / K;
+  if (idx.size !== rows) throw new CaseError(`${idx.size} indices for ${rows} rows of shape [${x.shape}]`);
+  const flatIdx = k.add(k.mul(k.range(0, rows, 1, 'int32'), K), k.reshape(idx, [rows]));
+  return k.reshape(k.gather(k.reshape(x, [rows * K]), flatIdx), idx.shape);
+}
+
+function softmaxFamily(c: GoldenCase): Plan {
+  const p = c.params;
+  const axis = p.axis === undefined ? -1 : p.axis;
+  if (typeof axis !== 'number' || !Number.isInteger(axis)) throw new CaseError(`params.axis must be an integer, got ${JSON.stringify(axis)}`);
+  const op = str(p.op) ?? (p.reduction !== undefined ? 'cross_entropy' : undefined);
+  if (op === 'softmax' || op === 'log_softmax') {
+    const fn = op === 'softmax' ? 'softmax' : 'logSoftmax';
+    return {
+      op, needs: [fn],
+      forward: (k, i) => {
+        const { t, back } = moveLast(k, need(i, 'x', 'softmax'), axis);
+        return { y: back(k[fn](t)) };
+      },
+    };
+  }
+  if (op === 'cross_entropy') {
+    const red = p.reduction ?? 'mean';
+    if (red !== 'none' && red !== 'mean' && red !== 'sum') return { op, needs: [], skip: `cross_entropy reduction ${JSON.stringify(red)} is not mapped (none, mean, sum are)` };
+    for (const extra of ['label_smoothing', 'weight', 'ignore_index']) {
+      if (p[extra] !== undefined && p[extra] !== 0 && p[extra] !== null && !(extra === 'ignore_index' && p[extra] === -100)) {
+        return { op, needs: [], skip: `cross_entropy with params.${extra} is not mapped yet` };
+      }
+    }
+    return {
+      op: `cross_entropy(${red})`,
+      needs: ['logSoftmax', 'gather'],
+      forward: (k, i) => {
+        // classes along `axis`; targets index them for every other position, in order
+        const { t } = moveLast(k, need(i, 'logits', 'cross_entropy'), axis);
+        const loss = k.neg(pickPerRow(k, k.logSoftmax(t), need(i, 'targets', 'cross_entropy')));
+        return { loss: red === 'none' ? loss : red === 'mean' ? k.mean(loss) : k.sum(loss) };
+      },
+    };
+  }
+  return { op: op ?? '?', needs: op ? [op] : [], skip: op ? undefined : 'softmax case with neither params.op nor params.reduction' };
+}
+
+// ---- embedding: lookup and skip-gram negative sampling --------------------------------------
+
+function embedding(c: GoldenCase): Plan {
+  const op = str(c.params.op) ?? (c.params.num_negatives !== undefined || c.inputs.negatives ? 'sgns' : 'embedding_lookup');
+  if (op === 'embedding_lookup' || op === 'embedding') {
+    return { op: 'embedding_lookup', needs: ['gather'], forward: (k, i) => ({ out: k.gather(need(i, 'table', 'embedding'), need(i, 'ids', 'embedding')) }) };
+  }
+  if (op === 'sgns') {
+    // loss[b] = -log sigmoid(W_out[context].W_in[center]) - sum_k log sigmoid(-W_out[neg_k].W_in[center])
+    //         = softplus(-pos) + sum_k softplus(neg_k)     (-log sigmoid(z) = softplus(-z), stable)
+    return {
+      op, needs: ['gather', 'softplus'],
+      forward: (k, i) => {
+        const f = 'sgns';
+        const center = k.gather(need(i, 'W_in', f), need(i, 'center', f)); // [B, D]
+        const ctx = k.gather(need(i, 'W_out', f), need(i, 'context', f)); // [B, D]
+        const negs = k.gather(i.W_out, need(i, 'negatives', f)); // [B, K, D]
+        const pos = k.sum(k.mul(center, ctx), -1); // [B]
+        const neg = k.sum(k.mul(negs, k.expandDims(center, 1)), -1); // [B, K]
+        return { loss: k.add(k.softplus(k.neg(pos)), k.sum(k.softplus(neg), -1)) };
+      },
+    };
+  }
+  return { op, needs: [op] };
+}
+
+// ---- upsample / padding (NHWC, pads [top, bottom, left, right]) ------------------------------
+
+function upsamplePad(c: GoldenCase): Plan {
+  const mode = str(c.params.mode);
+  if (mode === 'nearest') return { op: 'upsample_nearest', needs: ['resizeNearestNeighbor'] };
+  if (mode === 'reflect' || mode === 'symmetric' || mode === 'constant') {
+    const pads = nums(c.params.pads);
+    if (!pads || pads.length !== 4) throw new CaseError(`params.pads must be [top, bottom, left, right], got ${JSON.stringify(c.params.pads)}`);
+    const value = c.params.value ?? 0;
+    if (typeof value !== 'number') throw new CaseError(`params.value must be a number, got ${JSON.stringify(value)}`);
+    return {
+      op: `${mode}_pad`, needs: ['pad'],
+      forward: (k, i) => {
+        const x = need(i, 'x', 'upsample_pad');
+        if (x.rank !== 4) throw new CaseError(`x must be NHWC (rank 4), got shape [${x.shape}]`);
+        return { y: k.pad(x, [[0, 0], [pads[0], pads[1]], [pads[2], pads[3]], [0, 0]], value, mode) };
+      },
+    };
+  }
+  return { op: `${mode ?? '?'}_pad`, needs: [], skip: `upsample_pad mode ${JSON.stringify(mode)} is not mapped (nearest, reflect, symmetric, constant are)` };
+}
+
+// ---- pointwise conv (1x1, stride 1) as one matMul --------------------------------------------
+
+function pointwiseConv2d(c: GoldenCase): Plan {
+  const stride = nums(c.params.stride) ?? [1, 1];
+  const pads = nums(c.params.pads) ?? [0, 0, 0, 0];
+  if (stride.some((s) => s !== 1) || pads.some((p) => p !== 0)) {
+    return { op: 'pointwise_conv2d', needs: ['conv2d'], note: `stride [${stride}] / pads [${pads}] need a real conv; stride 1 runs as reshape + matMul` };
+  }
+  return {
+    op: 'pointwise_conv2d', needs: ['matMul'], note: 'runs as reshape + matMul + bias add',
+    forward: (k, i) => {
+      const f = 'pointwise_conv2d';
+      const x = need(i, 'x', f), w = need(i, 'w', f);
+      if (x.rank !== 4 || w.rank !== 4 || w.shape[0] !== 1 || w.shape[1] !== 1) throw new CaseError(`expected x NHWC and w [1,1,Cin,Cout], got [${x.shape}] and [${w.shape}]`);
+      const [n, h, wd, cin] = x.shape;
+      const cout = w.shape[3];
+      let y = k.matMul!(k.reshape(x, [n * h * wd, cin]), k.reshape(w, [cin, cout]));
+      if (i.b) y = k.add(y, i.b);
+      return { y: k.reshape(y, [n, h, wd, cout]) };
+    },
+  };
+}
+
+// ---- hierarchical (class-factored) softmax ----------------------------------------------------
+
+function hierarchicalSoftmax(): Plan {
+  // logp_all[n,w] = log_softmax(class_logits)[n, class(w)] + word_logits[n,w]
+  //                 - logsumexp_{w': class(w') = class(w)} word_logits[n,w'];  loss[n] = -logp_all[n, targets[n]]
+  return {
+    op: 'hierarchical_softmax', needs: ['matMul', 'logSoftmax', 'logSumExp', 'gather', 'where'],
+    forward: (k, i) => {
+      const f = 'hierarchical_softmax';
+      const h = need(i, 'h', f), Wc = need(i, 'Wc', f), Ww = need(i, 'Ww', f), wordClass = need(i, 'word_class', f);
+      const C = Wc.shape[0], V = Ww.shape[0];
+      let classLogits = k.matMul!(h, k.transpose(Wc)); // [N, C]
+      if (i.bc) classLogits = k.add(classLogits, i.bc);
+      let wordLogits = k.matMul!(h, k.transpose(Ww)); // [N, V]
+      if (i.bw) wordLogits = k.add(wordLogits, i.bw);
+      const inClass = k.equal(k.reshape(k.range(0, C, 1, 'int32'), [C, 1]), k.reshape(wordClass, [1, V])); // [C, V]
+      const masked = k.where(inClass, k.expandDims(wordLogits, 1), -Infinity); // [N, C, V]
+      const classLse = k.logSumExp(masked, 2); // [N, C]
+      const logpAll = k.sub(
+        k.add(k.gather(k.logSoftmax(classLogits), wordClass, 1), wordLogits),
+        k.gather(classLse, wordClass, 1),
+      );
+      const out: Record<string, Tensor> = { logp_all: logpAll };
+      if (i.targets) out.loss = k.neg(pickPerRow(k, logpAll, i.targets));
+      return out;
+    },
+  };
+}
+
+// ---- families whose kernels kiln does not have yet --------------------------------------------
+
+/** A plan that only names the kiln op the family needs: SKIP until it exists and is mapped here. */
+const pending = (op: string, ...needs: string[]): Plan => ({ op, needs: needs.length ? needs : [op] });
+
+const recurrent = (cell: string, seq: string) => (c: GoldenCase): Plan =>
+  (c.params.seq_len !== undefined || c.params.time_major !== undefined ? pending(seq) : pending(cell));
+
+/** family -> mapper. Add a family here; a family not listed is a SKIP naming it. */
+export const FAMILIES: Record<string, FamilyMapper> = {
+  activations,
+  softmax: softmaxFamily,
+  embedding,
+  upsample_pad: upsamplePad,
+  pointwise_conv2d: pointwiseConv2d,
+  hierarchical_softmax: hierarchicalSoftmax,
+  conv2d: () => pending('conv2d'),
+  depthwise_conv2d: () => pending('depthwiseConv2d'),
+  batchnorm_inference: (c) => (c.inputs.w ? pending('conv2d+batchNorm', 'conv2d', 'batchNorm') : pending('batchNorm')),
+  instance_norm: () => pending('instanceNorm'),
+  conditional_instance_norm: () => pending('conditionalInstanceNorm'),
+  lstm: recurrent('lstmCell', 'lstm'),
+  gru: recurrent('gruCell', 'gru'),
+  ctc: () => pending('ctcLoss'),
+};
