@@ -31,11 +31,28 @@ export function binaryProgram(op: BinaryOp, dtype: DType, aShape: Shape, bShape:
     };
   }
   const c = coalesce(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)]);
+  const rank = c.shape.length;
+  const cols = c.shape[rank - 1];
+  const [ia, ib] = [c.strides[0][rank - 1], c.strides[1][rank - 1]];
+  if (rank >= 1 && cols % 4 === 0 && cols >= 16 && ia <= 1 && ib <= 1 && ia + ib >= 1) {
+    // Row path: vec4 along the last dimension, no per-element index arithmetic.
+    const rows = n / cols;
+    const full = (st: number[]) => st.every((v, i) => v === contiguousStrides(c.shape)[i]);
+    return {
+      shader: 'binary', label: op,
+      defines: {
+        ...base, ROWS: true, VEC4: true, A_SCALAR: ia === 0, B_SCALAR: ib === 0,
+        A_FULL: full(c.strides[0]), B_FULL: full(c.strides[1]), BOOLV: 'vec4<bool>', UV: 'vec4<u32>',
+      },
+      workgroups: grid(n / 4, 256),
+      uniforms: new Uniforms().u32(n, rank, rows, cols).vec4u(c.shape, 2, 1).vec4u(c.strides[0], 2).vec4u(c.strides[1], 2),
+    };
+  }
   return {
     shader: 'binary', label: op,
     defines: { ...base, BCAST: true, BOOLV: 'bool', UV: 'u32' },
     workgroups: grid(n, 256),
-    uniforms: new Uniforms().u32(n, c.shape.length, 0, 0).vec4u(c.shape, 2, 1).vec4u(c.strides[0], 2).vec4u(c.strides[1], 2),
+    uniforms: new Uniforms().u32(n, rank, 0, 0).vec4u(c.shape, 2, 1).vec4u(c.strides[0], 2).vec4u(c.strides[1], 2),
   };
 }
 

@@ -1,8 +1,8 @@
 // Prints the WebGPU adapter Dawn finds, or exits 1. Used by scripts/setup.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'kiln-xdg-'));
+if (!process.env.XDG_RUNTIME_DIR) { const d = join(tmpdir(), `kiln-xdg-${userInfo().uid}`); mkdirSync(d, { recursive: true, mode: 0o700 }); process.env.XDG_RUNTIME_DIR = d; }
 const { create, globals } = await import('webgpu');
 Object.assign(globalThis, globals);
 const gpu = create([]);

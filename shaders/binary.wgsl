@@ -1,8 +1,12 @@
 // c = a OP b with numpy broadcasting. Defines: T (operand scalar type), TO (result scalar type),
-// OP_<name>, VEC4 (same-shape operands, 4 elements per thread), BCAST (general strided path,
-// rank <= 8 after the kernel module merges dimensions).
+// OP_<name>, and one mode:
+//   (none)  same-shape operands, one element per thread; VEC4: four per thread
+//   BCAST   general strided path, rank <= 8 after the kernel module merges dimensions
+//   ROWS    the output as [rows, cols] with cols % 4 == 0, four elements per thread: one division
+//           finds the row, which is split over the outer dimensions (rank 2: no more); an operand
+//           broadcast along the last dimension (A_SCALAR/B_SCALAR) is loaded once and splatted.
 struct U {
-  n: u32, rank: u32, p0: u32, p1: u32,
+  n: u32, rank: u32, rows: u32, cols: u32,
   shape: array<vec4<u32>, 2>,
   sa: array<vec4<u32>, 2>,
   sb: array<vec4<u32>, 2>,
@@ -14,8 +18,16 @@ alias VO = vec4<{{TO}}>;
 alias V = {{T}};
 alias VO = {{TO}};
 #endif
+#if A_SCALAR
+@group(0) @binding(0) var<storage, read> a: array<{{T}}>;
+#else
 @group(0) @binding(0) var<storage, read> a: array<V>;
+#endif
+#if B_SCALAR
+@group(0) @binding(1) var<storage, read> b: array<{{T}}>;
+#else
 @group(0) @binding(1) var<storage, read> b: array<V>;
+#endif
 @group(0) @binding(2) var<storage, read_write> c: array<VO>;
 @group(0) @binding(3) var<uniform> u: U;
 
@@ -60,7 +72,7 @@ fn apply(x: V, y: V) -> VO {
   let yi = round(y);
   let integral = yi == y;
   let odd = integral & (abs(yi - 2.0 * floor(yi * 0.5)) == V(1.0));
-  let nan = V(bitcast<f32>(0x7fc00000u | u.p0));  // runtime NaN: a constant NaN is rejected by WGSL
+  let nan = V(bitcast<f32>(0x7fc00000u | (u.rank & 0u)));  // runtime NaN: a constant NaN is rejected by WGSL
   let neg = select(nan, select(r, -r, odd), integral);
   return select(select(r, neg, x < V(0.0)), V(1.0), y == V(0.0));
 }
@@ -96,6 +108,52 @@ fn is_nan(v: V) -> {{BOOLV}} { return (bitcast<{{UV}}>(v) & {{UV}}(0x7fffffffu))
 #endif
 fn at(v: array<vec4<u32>, 2>, i: u32) -> u32 { return v[i / 4u][i % 4u]; }
 
+#if ROWS
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let v = gid.x + gid.y * nw.x * 256u;
+  let per_row = u.cols / 4u;
+  if (v >= u.rows * per_row) { return; }
+  let row = v / per_row;
+  let c4 = v - row * per_row;
+  var rem = row;
+  var ia = 0u;
+  var ib = 0u;
+  for (var d = i32(u.rank) - 2; d > 0; d--) {
+    let s = at(u.shape, u32(d));
+    let q = rem / s;
+    let k = rem - q * s;
+    rem = q;
+    ia += k * at(u.sa, u32(d));
+    ib += k * at(u.sb, u32(d));
+  }
+  if (u.rank > 1u) {
+    ia += rem * u.sa[0].x;
+    ib += rem * u.sb[0].x;
+  }
+// An operand with the output's own shape (A_FULL/B_FULL) is indexed by v itself, which the
+// compiler sees is linear across lanes (contiguous vector loads instead of gathers).
+#if A_FULL
+  let va = a[v];
+#else
+#if A_SCALAR
+  let va = V(a[ia]);
+#else
+  let va = a[ia / 4u + c4];
+#endif
+#endif
+#if B_FULL
+  let vb = b[v];
+#else
+#if B_SCALAR
+  let vb = V(b[ib]);
+#else
+  let vb = b[ib / 4u + c4];
+#endif
+#endif
+  c[v] = apply(va, vb);
+}
+#else
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
   let i = gid.x + gid.y * nw.x * 256u;
@@ -117,3 +175,4 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   c[i] = apply(a[i], b[i]);
 #endif
 }
+#endif

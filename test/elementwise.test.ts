@@ -52,6 +52,9 @@ const BIN: [BinaryOp, (a: kiln.Tensor, b: kiln.Tensor) => kiln.Tensor][] = [
 const BCAST: [number[], number[]][] = [
   [[17], [17]], [[3, 129], [129]], [[3, 1, 5], [1, 17, 1]], [[1], [2, 3, 4]], [[2, 3, 4, 5], [3, 1, 5]],
   [[129, 3], [129, 1]], [[], [3]], [[2, 1, 3, 1, 2, 1, 2], [1, 2, 1, 3, 1, 2, 1]],
+  // row path (last dimension a multiple of 4, >= 16): row vectors, column vectors, scalars, rank 3
+  [[3, 16], [16]], [[5, 32], [5, 1]], [[20], []], [[], [20]], [[2, 3, 64], [3, 1]], [[2, 3, 64], [2, 1, 64]],
+  [[70000, 16], [16]],
 ];
 
 t('binary ops with broadcasting match the reference', async () => {

@@ -47,10 +47,12 @@ async function nodeGpu(): Promise<GPU> {
   const proc = (globalThis as { process?: NodeJS.Process }).process;
   if (proc?.env && !proc.env.XDG_RUNTIME_DIR) {
     // Dawn's Vulkan loader wants a runtime dir; make a private one rather than fail.
-    const { mkdtempSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
+    const { mkdirSync } = await import('node:fs');
+    const { tmpdir, userInfo } = await import('node:os');
     const { join } = await import('node:path');
-    proc.env.XDG_RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'kiln-xdg-'));
+    const dir = join(tmpdir(), `kiln-xdg-${userInfo().uid}`);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    proc.env.XDG_RUNTIME_DIR = dir;
   }
   let mod: { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
   try {
