@@ -1,16 +1,23 @@
 // Reductions. Every op carries a vec2<f32> state so one shader serves sum/mean/prod/max/min,
 // argmax/argmin (value, index bits) and logsumexp (running max, scaled sum).
 // Modes (defines):
+//   ROWT    x viewed as [rows, len]; one thread reduces `chunk` elements of one row (software
+//           adapters, where barriers are costly: 5-10x faster there than ROWS).
 //   ROWS    x viewed as [rows, len]; one workgroup reduces `chunk` elements of one row.
 //           With OUT_STATE it writes partial states [rows, chunks] for a second pass.
 //   COLS    x viewed as [outer, len, inner]; one thread per (outer, inner) output walks `len`.
 //   IN_STATE  x holds partial states (vec2) from a first pass instead of raw values.
+//   VEC4    rows are read as vec4 (len and chunk are multiples of 4).
 // OP_<name> picks the op.
 struct U { rows: u32, len: u32, chunk: u32, chunks: u32, inner: u32, zero: u32, scale: f32, pad: u32 }
 #if IN_STATE
 @group(0) @binding(0) var<storage, read> x: array<vec2<f32>>;
 #else
+#if VEC4
+@group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;
+#else
 @group(0) @binding(0) var<storage, read> x: array<f32>;
+#endif
 #endif
 #if OUT_STATE
 @group(0) @binding(1) var<storage, read_write> y: array<vec2<f32>>;
@@ -90,6 +97,16 @@ fn combine(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
 fn finish(s: vec2<f32>) -> {{TO}} { return s.x + log(s.y); }
 #endif
 
+#if VEC4
+// Four consecutive values (i, k in units of vec4), folded in order.
+fn load4(s: vec2<f32>, i: u32, k: u32) -> vec2<f32> {
+  let v = x[i];
+  var r = combine(s, lift(v.x, 4u * k));
+  r = combine(r, lift(v.y, 4u * k + 1u));
+  r = combine(r, lift(v.z, 4u * k + 2u));
+  return combine(r, lift(v.w, 4u * k + 3u));
+}
+#else
 fn load(i: u32, k: u32) -> vec2<f32> {
 #if IN_STATE
   return x[i];
@@ -97,6 +114,7 @@ fn load(i: u32, k: u32) -> vec2<f32> {
   return lift(x[i], k);
 #endif
 }
+#endif
 
 #if ROWS
 var<workgroup> sh: array<vec2<f32>, WG>;
@@ -110,9 +128,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let end = min(start + u.chunk, u.len);
   let base = row * u.len;
   var s = init();
+#if VEC4
+  for (var k = start / 4u + lid; k < end / 4u; k += WG) {
+    s = load4(s, base / 4u + k, k);
+  }
+#else
   for (var k = start + lid; k < end; k += WG) {
     s = combine(s, load(base + k, k));
   }
+#endif
   sh[lid] = s;
   workgroupBarrier();
   for (var w = WG / 2u; w > 0u; w = w / 2u) {
@@ -126,6 +150,33 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     y[row] = finish(sh[0]);
 #endif
   }
+}
+#endif
+
+#if ROWT
+// One thread per (row, chunk): on CPU-like adapters each lane streams its own stretch of memory
+// and no barrier is needed. With OUT_STATE, chunks write partial states [rows, chunks].
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let t = gid.x + gid.y * nw.x * WG;
+  if (t >= u.rows * u.chunks) { return; }
+  let row = t / u.chunks;
+  let c = t - row * u.chunks;
+  let start = c * u.chunk;
+  let end = min(start + u.chunk, u.len);
+  var s = init();
+#if VEC4
+  let base = row * (u.len / 4u);
+  for (var k = start / 4u; k < end / 4u; k++) { s = load4(s, base + k, k); }
+#else
+  let base = row * u.len;
+  for (var k = start; k < end; k++) { s = combine(s, load(base + k, k)); }
+#endif
+#if OUT_STATE
+  y[t] = s;
+#else
+  y[row] = finish(s);
+#endif
 }
 #endif
 

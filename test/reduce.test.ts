@@ -3,6 +3,7 @@ import { suite } from 'uvu';
 import { kiln, assert, randArray, expectClose, expectThrows, numel } from './helpers.ts';
 import { reduceRef, type ReduceOp } from '../kernels/reduce.ts';
 import { transposeRef } from '../kernels/copy.ts';
+import { engine } from '../src/tensor.ts';
 
 const t = suite('reduce');
 
@@ -23,30 +24,44 @@ const CASES: [number[], number[] | undefined][] = [
   [[4, 5, 6], [0, 1]], [[1], [0]], [[1, 1, 1], undefined], [[5, 1000], [1]], [[1000, 5], [0]], [[3, 4], []],
 ];
 
-t('sum/mean/max/min/logSumExp/prod over awkward shapes and axis sets', async () => {
+/** Run `body` once per row strategy: thread-per-row (software adapters) and workgroup tree (GPUs). */
+async function bothPaths(body: (path: string) => Promise<void>): Promise<void> {
+  const tuning = engine().tuning;
+  const saved = tuning.threadRows;
+  try {
+    for (const threadRows of [true, false]) {
+      tuning.threadRows = threadRows;
+      await body(threadRows ? 'thread rows' : 'workgroup rows');
+    }
+  } finally {
+    tuning.threadRows = saved;
+  }
+}
+
+t('sum/mean/max/min/logSumExp/prod over awkward shapes and axis sets', () => bothPaths(async (path) => {
   for (const [op, fn] of OPS) {
     for (const [shape, axes] of CASES) {
       const x = randArray(numel(shape), numel(shape) + shape.length, op === 'prod' ? 0.9 : -2, op === 'prod' ? 1.1 : 2);
       const y = kiln.tidy(() => fn(kiln.tensor(x, shape), axes));
       const ax = axes ?? shape.map((_, i) => i);
-      expectClose(await y.data(), ref(op, x, shape, ax), { rtol: 2e-5, atol: 1e-5 }, `${op} ${JSON.stringify(shape)} axes ${JSON.stringify(axes)}`);
+      expectClose(await y.data(), ref(op, x, shape, ax), { rtol: 2e-5, atol: 1e-5 }, `${path}: ${op} ${JSON.stringify(shape)} axes ${JSON.stringify(axes)}`);
       assert.equal([...y.shape], shape.filter((_, i) => !ax.includes(i)), `${op} shape`);
       y.dispose();
     }
   }
-});
+}));
 
 t('keepDims keeps reduced axes as 1', async () => {
   const y = kiln.sum(kiln.tensor(randArray(24, 1), [2, 3, 4]), [1], true);
   assert.equal([...y.shape], [2, 1, 4]);
 });
 
-t('large reductions of 1e6 elements (split into chunks) stay accurate', async () => {
+t('large reductions of 1e6 elements (split into chunks) stay accurate', () => bothPaths(async (path) => {
   const n = 1_000_000;
   const x = randArray(n, 99, 0, 1);
   for (const [op, fn] of OPS.slice(0, 5)) {
     const y = kiln.tidy(() => fn(kiln.tensor(x, [n])));
-    expectClose(await y.data(), reduceRef(op, x, 1, n, 1), { rtol: 1e-5, atol: 1e-6 }, `${op} 1e6`);
+    expectClose(await y.data(), reduceRef(op, x, 1, n, 1), { rtol: 1e-5, atol: 1e-6 }, `${path}: ${op} 1e6`);
     y.dispose();
   }
   const xm = kiln.tensor(x, [4, 250000]);
@@ -54,9 +69,11 @@ t('large reductions of 1e6 elements (split into chunks) stay accurate', async ()
   expectClose(await kiln.sum(xm, 0).data(), reduceRef('sum', x, 1, 4, 250000), { rtol: 1e-5 }, 'columns');
   const am = await kiln.argMax(kiln.tensor(x, [n])).data();
   assert.is(am[0], reduceRef('argmax', x, 1, n, 1)[0]);
-});
+  const odd = randArray(999_999, 98); // not a multiple of 4: scalar loads
+  expectClose(await kiln.sum(kiln.tensor(odd)).data(), reduceRef('sum', odd, 1, odd.length, 1), { rtol: 1e-5 }, `${path}: sum 999999`);
+}));
 
-t('argMax/argMin: first index on ties, int32 output, any axis', async () => {
+t('argMax/argMin: first index on ties, int32 output, any axis', () => bothPaths(async () => {
   const x = kiln.tensor([[1, 5, 5, 2], [7, 7, 0, 0], [3, 1, 3, 1]]);
   const a1 = kiln.argMax(x, 1);
   assert.is(a1.dtype, 'int32');
@@ -67,7 +84,7 @@ t('argMax/argMin: first index on ties, int32 output, any axis', async () => {
   const big = randArray(3 * 40000, 5);
   const got = await kiln.argMax(kiln.tensor(big, [3, 40000]), 1).data();
   assert.equal([...got], [...reduceRef('argmax', big, 3, 40000, 1)]);
-});
+}));
 
 t('NaN propagates through max, like PyTorch', async () => {
   const y = await kiln.max(kiln.tensor([1, NaN, 3]), 0).data();

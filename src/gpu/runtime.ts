@@ -78,6 +78,12 @@ export class Engine {
   /** Stats for tests and `kiln info`. */
   stats = { dispatches: 0, submits: 0, pipelinesCompiled: 0 };
   debugShaders = false;
+  /**
+   * Kernel choices that depend on the adapter kind. Software Vulkan runs a workgroup as SIMD loops
+   * on CPU cores, where barriers are costly and per-lane streams are cheap; real GPUs want the
+   * opposite. Tests flip these to cover both paths on any adapter.
+   */
+  tuning: { threadRows: boolean };
   /** debug mode: check every float32 op output for NaN/Inf (see checkOutput) */
   checkNumerics = false;
   private numericsFlag: GPUBuffer | null = null;
@@ -96,6 +102,7 @@ export class Engine {
     this.adapter = acq.adapter;
     this.info = acq.info;
     this.pool = new BufferPool(this.device);
+    this.tuning = { threadRows: this.info.isSoftware };
     this.arena = this.device.createBuffer({ size: ARENA_BYTES, usage: 0x40 /* UNIFORM */ | 0x8 /* COPY_DST */ });
     void this.device.lost.then((info) => {
       this.lostInfo = `${info.reason}: ${info.message}`;
