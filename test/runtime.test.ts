@@ -4,6 +4,7 @@ import { kiln, assert, expectClose, expectThrows, randArray } from './helpers.ts
 import { engine } from '../src/tensor.ts';
 import { sizeClass } from '../src/gpu/buffer_pool.ts';
 import { preprocess } from '../src/gpu/shader.ts';
+import { checkNumericsRef } from '../kernels/check_numerics.ts';
 
 const t = suite('runtime');
 
@@ -168,7 +169,13 @@ t('checkNumerics debug mode names the first op that produced NaN/Inf', async () 
     try { await bad.data(); } catch (e) { msg = (e as Error).message; }
     assert.match(msg, /kiln\.log\[3\] produced NaN or Inf/);
     await ok.data(); // the flag was reset
-    kiln.dispose([x, ok, bad]);
+    // the first offending op in order is the one reported, as the CPU reference says
+    const a = kiln.tidy(() => kiln.add(kiln.div(x, 0), kiln.sqrt(kiln.neg(x))));
+    let msg2 = '';
+    try { await a.data(); } catch (e) { msg2 = (e as Error).message; }
+    assert.is(checkNumericsRef([[1, Infinity, Infinity], [-1, NaN, NaN]]), 0);
+    assert.match(msg2, /kiln\.div\[3\] produced NaN or Inf/);
+    kiln.dispose([x, ok, bad, a]);
   } finally {
     kiln.setDebug({ checkNumerics: false });
   }

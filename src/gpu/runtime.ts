@@ -4,6 +4,7 @@
 import { acquireDevice, KilnDeviceError, type AcquiredDevice, type DeviceInfo } from './device.ts';
 import { BufferPool } from './buffer_pool.ts';
 import { preprocess, shaderSourceRaw, defineKey, type Defines } from './shader.ts';
+import { checkNumericsProgram } from '../../kernels/check_numerics.ts';
 
 export interface Program {
   /** shaders/<shader>.wgsl */
@@ -284,10 +285,7 @@ export class Engine {
     this.numericsFlag ??= this.device.createBuffer({ size: 16, usage: 0x80 | 0x4 | 0x8 });
     const id = this.numericsLabels.length;
     this.numericsLabels.push(label);
-    this.dispatch({
-      shader: 'check_numerics', label: 'check_numerics',
-      workgroups: grid(count, 256), uniforms: new Uniforms().u32(count, id, 0, 0),
-    }, [buf], [this.numericsFlag]);
+    this.dispatch(checkNumericsProgram(count, id), [buf], [this.numericsFlag]);
   }
 
   /** Copy `bytes` of `src` back to the CPU. */
