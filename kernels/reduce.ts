@@ -82,11 +82,7 @@ export function reduce(op: ReduceOp, x: Tensor, outer: number, len: number, inne
  */
 function reduceThreads(op: ReduceOp, x: Tensor, rows: number, len: number, out: Tensor, defs: Record<string, string | boolean>, scale: number): Tensor {
   const e = engine();
-  const vec4 = len % 4 === 0;
-  let chunks = Math.max(1, Math.min(Math.ceil(THREADS / rows), Math.ceil(len / MIN_CHUNK)));
-  let chunk = Math.ceil(len / chunks);
-  if (vec4) chunk = Math.ceil(chunk / 4) * 4;
-  chunks = Math.ceil(len / chunk);
+  const { vec4, chunk, chunks } = threadChunking(rows, len);
   if (chunks === 1) {
     e.dispatch({
       shader: 'reduce', label: `reduce_${op}`, defines: { ...defs, ROWT: true, VEC4: vec4 }, overrides: { WG: TWG },
@@ -94,17 +90,37 @@ function reduceThreads(op: ReduceOp, x: Tensor, rows: number, len: number, out: 
     }, [x.buffer], [out.buffer]);
     return out;
   }
-  const partial = empty([rows * chunks * 2], 'float32');
-  e.dispatch({
-    shader: 'reduce', label: `reduce_${op}_partial`, defines: { ...defs, ROWT: true, VEC4: vec4, OUT_STATE: true }, overrides: { WG: TWG },
-    workgroups: grid(rows * chunks, TWG), uniforms: uni(rows, len, chunk, chunks, 1, scale),
-  }, [x.buffer], [partial.buffer]);
+  const partial = partialStates(op, x, rows, len);
   e.dispatch({
     shader: 'reduce', label: `reduce_${op}_final`, defines: { ...defs, ROWT: true, IN_STATE: true }, overrides: { WG: TWG },
     workgroups: grid(rows, TWG), uniforms: uni(rows, chunks, chunks, 1, 1, scale),
   }, [partial.buffer], [out.buffer]);
   partial.dispose();
   return out;
+}
+
+/** How the thread-per-row path cuts rows: >= MIN_CHUNK elements a chunk, about THREADS threads. */
+export function threadChunking(rows: number, len: number): { vec4: boolean; chunk: number; chunks: number } {
+  const vec4 = len % 4 === 0;
+  const want = Math.max(1, Math.min(Math.ceil(THREADS / Math.max(rows, 1)), Math.ceil(len / MIN_CHUNK)));
+  let chunk = Math.max(1, Math.ceil(len / want));
+  if (vec4) chunk = Math.ceil(chunk / 4) * 4;
+  return { vec4, chunk, chunks: Math.max(1, Math.ceil(len / chunk)) };
+}
+
+/**
+ * First pass of a chunked row reduction: states [rows, chunks] as vec2 (for logsumexp: max and
+ * sum of exp(x - max)), chunked as threadChunking says. Also used by softmax.
+ */
+export function partialStates(op: ReduceOp, x: Tensor, rows: number, len: number): Tensor {
+  const { vec4, chunk, chunks } = threadChunking(rows, len);
+  const partial = empty([rows * chunks * 2], 'float32');
+  const defs = { [`OP_${shaderOp(op)}`]: true, TO: reduceOutDtype(op) === 'int32' ? 'i32' : 'f32' };
+  engine().dispatch({
+    shader: 'reduce', label: `reduce_${op}_partial`, defines: { ...defs, ROWT: true, VEC4: vec4, OUT_STATE: true }, overrides: { WG: TWG },
+    workgroups: grid(rows * chunks, TWG), uniforms: uni(rows, len, chunk, chunks, 1, 1),
+  }, [x.buffer], [partial.buffer]);
+  return partial;
 }
 
 /** Programs this module may compile (for warmup). */

@@ -1,19 +1,48 @@
 // softmax / logSoftmax over the last axis: shaders/softmax.wgsl.
-import { grid, Uniforms, type Program } from '../src/gpu/runtime.ts';
+import { grid, Uniforms } from '../src/gpu/runtime.ts';
+
+import { empty, engine, type Tensor } from '../src/tensor.ts';
+import { partialStates, threadChunking } from './reduce.ts';
 
 const WG = 128;
-/** Rows at most this long use one thread per row. */
+const TWG = 64;
+/** Rows at most this long use one thread per row on GPUs too. */
 const THREAD_MAX_LEN = 64;
 
-export function softmaxProgram(rows: number, len: number, log: boolean): Program {
+function uni(rows: number, len: number, chunk: number, chunks: number): Uniforms {
+  return new Uniforms().u32(rows, len, 0, chunk, chunks, 0, 0, 0);
+}
+
+/** softmax (or logSoftmax) of x viewed as [rows, len]; returns a new tensor of `shape`. */
+export function softmax(x: Tensor, rows: number, len: number, log: boolean): Tensor {
+  const e = engine();
+  const out = empty(x.shape, 'float32');
+  if (!out.size) return out;
+  const label = log ? 'logSoftmax' : 'softmax';
+  if (e.tuning.threadRows) {
+    // Software adapters: no barriers. Long rows with few of them get their statistics from a
+    // chunked logsumexp pass, then every (row, chunk) thread writes its part.
+    const { vec4, chunk, chunks } = threadChunking(rows, len);
+    const defines = { LOG: log, THREAD: true, VEC4: vec4, STATES: chunks > 1 };
+    const p = { shader: 'softmax', label, defines, overrides: { WG: TWG }, workgroups: grid(rows * chunks, TWG), uniforms: uni(rows, len, chunk, chunks) };
+    if (chunks === 1) {
+      e.dispatch(p, [x.buffer], [out.buffer]);
+    } else {
+      const st = partialStates('logsumexp', x, rows, len);
+      e.dispatch(p, [x.buffer, st.buffer], [out.buffer]);
+      st.dispose();
+    }
+    return out;
+  }
   const thread = len <= THREAD_MAX_LEN;
-  return {
-    shader: 'softmax', label: log ? 'logSoftmax' : 'softmax',
+  e.dispatch({
+    shader: 'softmax', label,
     defines: { LOG: log, ROWS: !thread, THREAD: thread },
-    overrides: { WG },
-    workgroups: thread ? grid(rows, WG) : [Math.min(rows, 65535), Math.ceil(rows / 65535)],
-    uniforms: new Uniforms().u32(rows, len, 0, 0),
-  };
+    overrides: { WG: thread ? TWG : WG },
+    workgroups: thread ? grid(rows, TWG) : [Math.min(rows, 65535), Math.ceil(rows / 65535)],
+    uniforms: uni(rows, len, len, 1),
+  }, [x.buffer], [out.buffer]);
+  return out;
 }
 
 /** CPU reference, float64. */

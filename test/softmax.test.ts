@@ -2,17 +2,27 @@ import './setup.ts';
 import { suite } from 'uvu';
 import { kiln, randArray, expectClose, expectThrows } from './helpers.ts';
 import { softmaxRef } from '../kernels/softmax.ts';
+import { engine } from '../src/tensor.ts';
 
 const t = suite('softmax');
 
-t('softmax and logSoftmax match the reference (thread and workgroup paths)', async () => {
-  for (const [rows, len] of [[1, 1], [3, 17], [129, 3], [2, 129], [5, 1000], [32, 10000], [70000, 2]]) {
-    const x = randArray(rows * len, rows + len, -10, 10);
-    for (const log of [false, true]) {
-      const y = kiln.tidy(() => (log ? kiln.logSoftmax : kiln.softmax)(kiln.tensor(x, [rows, len])));
-      expectClose(await y.data(), softmaxRef(x, rows, len, log), { rtol: 1e-5, atol: 1e-6 }, `${log ? 'log' : ''}softmax ${rows}x${len}`);
-      y.dispose();
+t('softmax and logSoftmax match the reference (thread/chunked and workgroup paths)', async () => {
+  const tuning = engine().tuning;
+  const saved = tuning.threadRows;
+  try {
+    for (const threadRows of [true, false]) {
+      tuning.threadRows = threadRows;
+      for (const [rows, len] of [[1, 1], [3, 17], [129, 3], [2, 129], [5, 1000], [32, 10000], [1, 4099], [3, 5003], [70000, 2]]) {
+        const x = randArray(rows * len, rows + len, -10, 10);
+        for (const log of [false, true]) {
+          const y = kiln.tidy(() => (log ? kiln.logSoftmax : kiln.softmax)(kiln.tensor(x, [rows, len])));
+          expectClose(await y.data(), softmaxRef(x, rows, len, log), { rtol: 1e-5, atol: 1e-6 }, `${threadRows ? 'thread' : 'workgroup'} ${log ? 'log' : ''}softmax ${rows}x${len}`);
+          y.dispose();
+        }
+      }
     }
+  } finally {
+    tuning.threadRows = saved;
   }
 });
 
