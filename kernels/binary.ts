@@ -2,10 +2,14 @@
 import { grid, Uniforms, type Program } from '../src/gpu/runtime.ts';
 import { wgslType, type DType, type Shape } from '../src/tensor.ts';
 import { broadcastStrides, coalesce, contiguousStrides } from '../src/ops/util.ts';
+import { ITEMS_PER_THREAD } from './unary.ts';
 
 export const ARITH_OPS = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'pow', 'squaredDifference'] as const;
 export const COMPARE_OPS = ['equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual', 'logicalAnd', 'logicalOr'] as const;
 export type BinaryOp = (typeof ARITH_OPS)[number] | (typeof COMPARE_OPS)[number];
+
+/** Rows per thread on the row-broadcast path (bench/lab/binary.ts: 16 beat 1 and 4 on lavapipe). */
+const ROWS_PER_THREAD = 16;
 
 export function isCompare(op: BinaryOp): boolean {
   return (COMPARE_OPS as readonly string[]).includes(op);
@@ -26,7 +30,8 @@ export function binaryProgram(op: BinaryOp, dtype: DType, aShape: Shape, bShape:
     return {
       shader: 'binary', label: op,
       defines: { ...base, VEC4: vec4, BOOLV: vec4 ? 'vec4<bool>' : 'bool', UV: vec4 ? 'vec4<u32>' : 'u32' },
-      workgroups: grid(items, 256),
+      overrides: { K: ITEMS_PER_THREAD },
+      workgroups: grid(items, 64 * ITEMS_PER_THREAD),
       uniforms: new Uniforms().u32(items, 0, 0, 0).vec4u([], 2).vec4u([], 2).vec4u([], 2),
     };
   }
@@ -43,8 +48,10 @@ export function binaryProgram(op: BinaryOp, dtype: DType, aShape: Shape, bShape:
       defines: {
         ...base, ROWS: true, VEC4: true, A_SCALAR: ia === 0, B_SCALAR: ib === 0,
         A_FULL: full(c.strides[0]), B_FULL: full(c.strides[1]), BOOLV: 'vec4<bool>', UV: 'vec4<u32>',
+        RANK2: rank <= 2, A_ROWCONST: rank === 1 || c.strides[0][0] === 0, B_ROWCONST: rank === 1 || c.strides[1][0] === 0,
       },
-      workgroups: grid(n / 4, 256),
+      overrides: { RP: ROWS_PER_THREAD },
+      workgroups: grid((cols / 4) * Math.ceil(rows / ROWS_PER_THREAD), 64),
       uniforms: new Uniforms().u32(n, rank, rows, cols).vec4u(c.shape, 2, 1).vec4u(c.strides[0], 2).vec4u(c.strides[1], 2),
     };
   }

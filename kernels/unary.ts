@@ -9,6 +9,9 @@ export const UNARY_FLOAT_OPS = [
 export const UNARY_ANY_OPS = ['identity', 'neg', 'abs', 'square', 'relu', 'relu6', 'clamp', 'sign', 'not'] as const;
 export type UnaryOp = (typeof UNARY_FLOAT_OPS)[number] | (typeof UNARY_ANY_OPS)[number];
 
+/** Items (vec4s where aligned) per thread; bench/lab/binary.ts. */
+export const ITEMS_PER_THREAD = 8;
+
 export interface UnaryParams { alpha?: number; beta?: number }
 
 export function unaryProgram(op: UnaryOp, inDtype: DType, outDtype: DType, n: number, p: UnaryParams = {}): Program {
@@ -26,7 +29,8 @@ export function unaryProgram(op: UnaryOp, inDtype: DType, outDtype: DType, n: nu
       VO: vec4 ? `vec4<${to}>` : to,
       TO_BOOL: outDtype === 'bool' && inDtype !== 'bool',
     },
-    workgroups: grid(items, 256),
+    overrides: { K: ITEMS_PER_THREAD },
+    workgroups: grid(items, 64 * ITEMS_PER_THREAD),
     uniforms: new Uniforms().u32(items).f32(p.alpha ?? 0, p.beta ?? 0).u32(0),
   };
 }

@@ -2,8 +2,8 @@
 // OP_<name>, and one mode:
 //   (none)  same-shape operands, one element per thread; VEC4: four per thread
 //   BCAST   general strided path, rank <= 8 after the kernel module merges dimensions
-//   ROWS    the output as [rows, cols] with cols % 4 == 0, four elements per thread: one division
-//           finds the row, which is split over the outer dimensions (rank 2: no more); an operand
+//   ROWS    the output as [rows, cols] with cols % 4 == 0: a thread owns one vec4 column of RP
+//           rows (few index divisions per element; bench/lab/binary.ts); an operand
 //           broadcast along the last dimension (A_SCALAR/B_SCALAR) is loaded once and splatted.
 struct U {
   n: u32, rank: u32, rows: u32, cols: u32,
@@ -109,56 +109,107 @@ fn is_nan(v: V) -> {{BOOLV}} { return (bitcast<{{UV}}>(v) & {{UV}}(0x7fffffffu))
 fn at(v: array<vec4<u32>, 2>, i: u32) -> u32 { return v[i / 4u][i % 4u]; }
 
 #if ROWS
-@compute @workgroup_size(256)
+override RP: u32 = 16u;
+
+@compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
-  let v = gid.x + gid.y * nw.x * 256u;
+  // thread = (block of RP rows, vec4 column): lanes walk adjacent columns, each loops down rows
+  let t = gid.x + gid.y * nw.x * 64u;
   let per_row = u.cols / 4u;
-  if (v >= u.rows * per_row) { return; }
-  let row = v / per_row;
-  let c4 = v - row * per_row;
-  var rem = row;
-  var ia = 0u;
-  var ib = 0u;
-  for (var d = i32(u.rank) - 2; d > 0; d--) {
-    let s = at(u.shape, u32(d));
-    let q = rem / s;
-    let k = rem - q * s;
-    rem = q;
-    ia += k * at(u.sa, u32(d));
-    ib += k * at(u.sb, u32(d));
-  }
-  if (u.rank > 1u) {
-    ia += rem * u.sa[0].x;
-    ib += rem * u.sb[0].x;
-  }
-// An operand with the output's own shape (A_FULL/B_FULL) is indexed by v itself, which the
-// compiler sees is linear across lanes (contiguous vector loads instead of gathers).
+  let blk = t / per_row;
+  let c4 = t - blk * per_row;
+  let r0 = blk * RP;
+  if (r0 >= u.rows) { return; }
+#if RANK2
+  // [rows, cols]: offsets step by the row strides; an operand whose row stride is 0 is loaded once
+  let sa0 = u.sa[0].x;
+  let sb0 = u.sb[0].x;
+#if A_SCALAR
+  let va0 = V(a[r0 * sa0]);
+#else
+  let va0 = a[(r0 * sa0) / 4u + c4];
+#endif
+#if B_SCALAR
+  let vb0 = V(b[r0 * sb0]);
+#else
+  let vb0 = b[(r0 * sb0) / 4u + c4];
+#endif
+  for (var r = r0; r < min(r0 + RP, u.rows); r++) {
+    let v = r * per_row + c4;
 #if A_FULL
-  let va = a[v];
+    let va = a[v];
+#else
+#if A_ROWCONST
+    let va = va0;
 #else
 #if A_SCALAR
-  let va = V(a[ia]);
+    let va = V(a[r * sa0]);
 #else
-  let va = a[ia / 4u + c4];
+    let va = a[(r * sa0) / 4u + c4];
+#endif
 #endif
 #endif
 #if B_FULL
-  let vb = b[v];
+    let vb = b[v];
+#else
+#if B_ROWCONST
+    let vb = vb0;
 #else
 #if B_SCALAR
-  let vb = V(b[ib]);
+    let vb = V(b[r * sb0]);
 #else
-  let vb = b[ib / 4u + c4];
+    let vb = b[(r * sb0) / 4u + c4];
 #endif
 #endif
-  c[v] = apply(va, vb);
+#endif
+    c[v] = apply(va, vb);
+  }
+#else
+  for (var r = r0; r < min(r0 + RP, u.rows); r++) {
+    var rem = r;
+    var ia = 0u;
+    var ib = 0u;
+    for (var d = i32(u.rank) - 2; d > 0; d--) {
+      let s = at(u.shape, u32(d));
+      let q = rem / s;
+      let k = rem - q * s;
+      rem = q;
+      ia += k * at(u.sa, u32(d));
+      ib += k * at(u.sb, u32(d));
+    }
+    if (u.rank > 1u) {
+      ia += rem * u.sa[0].x;
+      ib += rem * u.sb[0].x;
+    }
+    let v = r * per_row + c4;
+#if A_FULL
+    let va = a[v];
+#else
+#if A_SCALAR
+    let va = V(a[ia]);
+#else
+    let va = a[ia / 4u + c4];
+#endif
+#endif
+#if B_FULL
+    let vb = b[v];
+#else
+#if B_SCALAR
+    let vb = V(b[ib]);
+#else
+    let vb = b[ib / 4u + c4];
+#endif
+#endif
+    c[v] = apply(va, vb);
+  }
+#endif
 }
 #else
+#if BCAST
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
   let i = gid.x + gid.y * nw.x * 256u;
   if (i >= u.n) { return; }
-#if BCAST
   var rem = i;
   var ia = 0u;
   var ib = 0u;
@@ -171,8 +222,19 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     ib += k * at(u.sb, u32(d));
   }
   c[i] = apply(a[ia], b[ib]);
-#else
-  c[i] = apply(a[i], b[i]);
-#endif
 }
+#else
+// Same shapes: a workgroup owns 64*K consecutive items (as in unary.wgsl).
+override K: u32 = 8u;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let base = (wid.x + wid.y * nw.x) * 64u * K + lid;
+  for (var k = 0u; k < K; k++) {
+    let i = base + k * 64u;
+    if (i >= u.n) { return; }
+    c[i] = apply(a[i], b[i]);
+  }
+}
+#endif
 #endif

@@ -86,13 +86,20 @@ fn apply(v: V) -> V { return cos(v); }
 fn apply(v: V) -> V { return select(V(0), V(1), v == V(0)); }
 #endif
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
-  let i = gid.x + gid.y * nw.x * 256u;
-  if (i >= u.n) { return; }
+// A workgroup owns 64*K consecutive items; lane l handles l, l+64, ... (contiguous across lanes).
+// Several items per thread amortise the per-invocation cost of software Vulkan.
+override K: u32 = 8u;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let base = (wid.x + wid.y * nw.x) * 64u * K + lid;
+  for (var k = 0u; k < K; k++) {
+    let i = base + k * 64u;
+    if (i >= u.n) { return; }
 #if TO_BOOL
-  y[i] = {{VO}}(apply(x[i]) != V(0));
+    y[i] = {{VO}}(apply(x[i]) != V(0));
 #else
-  y[i] = {{VO}}(apply(x[i]));
+    y[i] = {{VO}}(apply(x[i]));
 #endif
+  }
 }

@@ -36,6 +36,7 @@ let nextId = 1;
 let liveTensors = 0;
 let liveBytes = 0;
 const scopes: Set<Tensor>[] = [];
+const observers: Tensor[][] = [];
 
 function releaseStorage(s: Storage): void {
   if (--s.refs === 0) {
@@ -89,6 +90,7 @@ export class Tensor {
     this.size = sizeOf(shape);
     liveTensors++;
     registry.register(this, storage, this);
+    for (const o of observers) o.push(this);
     const top = scopes[scopes.length - 1];
     if (top) top.add(this);
   }
@@ -231,6 +233,23 @@ export function dispose(x: Container): void {
   const s = new Set<Tensor>();
   collect(x, s);
   for (const t of s) t.dispose();
+}
+
+/**
+ * Run `fn` and list every tensor created meanwhile (for leak checks that, unlike live counts,
+ * are not disturbed by the garbage collector reclaiming unrelated tensors).
+ */
+export async function observeTensors<T>(fn: () => T | Promise<T>): Promise<{ result: T; created: Tensor[]; leaked: Tensor[] }> {
+  const created: Tensor[] = [];
+  observers.push(created);
+  try {
+    const result = await fn();
+    const keepSet = new Set<Tensor>();
+    collect(result, keepSet);
+    return { result, created, leaked: created.filter((t) => !t.isDisposed && !keepSet.has(t)) };
+  } finally {
+    observers.splice(observers.indexOf(created), 1);
+  }
 }
 
 export interface MemoryInfo {

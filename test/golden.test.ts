@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { observeTensors } from '../src/tensor.ts';
 import { kiln, assert } from './helpers.ts';
 import { runGolden, runGoldenCli, formatReport, type Report, type CaseResult } from '../src/golden/runner.ts';
 
@@ -26,9 +27,8 @@ function requireGolden(): void {
 }
 
 async function run(dir: string, ops?: Parameters<typeof runGolden>[1]): Promise<Report> {
-  const before = kiln.memory().numTensors;
-  const rep = await runGolden(dir, ops);
-  assert.is(kiln.memory().numTensors, before, `the run over ${dir} must dispose every tensor it creates`);
+  const { result: rep, leaked } = await observeTensors(() => runGolden(dir, ops));
+  assert.is(leaked.length, 0, `the run over ${dir} must dispose every tensor it creates`);
   assert.is(rep.leakedTensors, 0);
   return rep;
 }

@@ -2,6 +2,7 @@
 // run through kiln and checked with the case's own tolerance. `kiln golden DIR [--json]` calls
 // runGoldenCli; tests call runGolden. Which kiln ops a family maps to lives in cases.ts, file
 // parsing in format.ts, the elementwise check in compare.ts.
+import { observeTensors } from '../tensor.ts';
 import * as kilnModule from '../index.ts';
 import type { Tensor } from '../tensor.ts';
 import { FAMILIES, CaseError, type Kiln, type Plan } from './cases.ts';
@@ -62,8 +63,20 @@ export interface RunOptions {
 export async function runGolden(dir: string, opts: RunOptions = {}): Promise<Report> {
   await kiln.ready();
   const k: Kiln = opts.ops ? { ...kiln, ...opts.ops } : kiln;
-  const before = kiln.memory().numTensors;
   const cases: CaseResult[] = [];
+  const { leaked } = await observeTensors(() => runFiles(dir, k, cases));
+  const count = (s: Status) => cases.filter((c) => c.status === s).length;
+  const [passed, failed, skipped] = [count('PASS'), count('FAIL'), count('SKIP')];
+  return {
+    dir, passed, failed, skipped,
+    forwardOnly: cases.filter((c) => c.status === 'PASS' && c.gradsNote).length,
+    leakedTensors: leaked.length,
+    cases,
+    summary: `${passed} passed, ${failed} failed, ${skipped} skipped`,
+  };
+}
+
+async function runFiles(dir: string, k: Kiln, cases: CaseResult[]): Promise<void> {
   let files: string[] = [];
   try {
     files = listCaseFiles(dir);
@@ -84,15 +97,6 @@ export async function runGolden(dir: string, opts: RunOptions = {}): Promise<Rep
         : await runCase(file, f.family, c, k));
     }
   }
-  const count = (s: Status) => cases.filter((c) => c.status === s).length;
-  const [passed, failed, skipped] = [count('PASS'), count('FAIL'), count('SKIP')];
-  return {
-    dir, passed, failed, skipped,
-    forwardOnly: cases.filter((c) => c.status === 'PASS' && c.gradsNote).length,
-    leakedTensors: kiln.memory().numTensors - before,
-    cases,
-    summary: `${passed} passed, ${failed} failed, ${skipped} skipped`,
-  };
 }
 
 function result(file: string, family: string, name: string, op: string, status: Status): CaseResult {
