@@ -1,7 +1,7 @@
 // Engine-level API: flush, sync, profile, warmup, backend info, debug flags.
 import { engine, tidy, ready } from './tensor.ts';
 import type { DeviceInfo } from './gpu/device.ts';
-import type { ProfileEntry } from './gpu/runtime.ts';
+import type { ProfileEntry, Program } from './gpu/runtime.ts';
 
 /** Submit all recorded GPU work now (kiln otherwise submits on readback). */
 export function flush(): void {
@@ -63,12 +63,22 @@ export async function profile<T>(fn: () => T | Promise<T>): Promise<ProfileResul
 }
 
 /**
- * Compile every pipeline `fn` uses by running it once (its tensors are disposed) and waiting for
- * the GPU; call before timing or serving a model so the first real run is not slowed by shader
- * compilation. Returns the number of distinct pipelines it touched.
+ * Compile every pipeline `fn` uses before you time or serve it: a dry run of `fn` lists its
+ * kernels without executing them, their pipelines are created asynchronously and in parallel
+ * (createComputePipelineAsync), then one real run primes drivers that compile at the first
+ * dispatch (software Vulkan). Tensors made by `fn` are disposed. Returns the number of distinct
+ * pipelines `fn` uses.
  */
 export async function warmup(fn: () => unknown): Promise<number> {
   const e = engine();
+  const programs: Program[] = [];
+  e.recording = programs;
+  try {
+    tidy(() => { fn(); });
+  } finally {
+    e.recording = null;
+  }
+  await e.compile(programs);
   e.takeUsedPipelines();
   tidy(() => { fn(); });
   await e.sync();

@@ -158,10 +158,16 @@ t('profile() reports per-kernel GPU times via timestamp queries', async () => {
   x.dispose();
 });
 
-t('warmup() compiles the pipelines a function uses and frees its tensors', async () => {
-  const { result: n, leaked } = await observeTensors(() => kiln.warmup(() => kiln.logSoftmax(kiln.ones([3, 5]))));
+t('warmup() compiles the pipelines a function uses ahead of time and frees its tensors', async () => {
+  const f = () => kiln.logSoftmax(kiln.clipByValue(kiln.ones([3, 7]), -1, 0.5));
+  const { result: n, leaked } = await observeTensors(() => kiln.warmup(f));
   assert.ok(n >= 2, `touched ${n} pipelines`);
   assert.is(leaked.length, 0);
+  const compiled = engine().stats.pipelinesCompiled;
+  const y = kiln.tidy(f);
+  await y.data();
+  y.dispose();
+  assert.is(engine().stats.pipelinesCompiled, compiled, 'the real run compiled nothing new');
 });
 
 t('checkNumerics debug mode names the first op that produced NaN/Inf', async () => {

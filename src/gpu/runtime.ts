@@ -134,11 +134,12 @@ export class Engine {
     }
   }
 
-  pipeline(p: Program): GPUComputePipeline {
+  private static key(p: Program): string {
     const ov = p.overrides ? Object.keys(p.overrides).sort().map((k) => `${k}=${p.overrides![k]}`).join(',') : '';
-    const key = `${p.shader}|${defineKey(p.defines)}|${ov}`;
-    let pipe = this.pipelines.get(key);
-    if (pipe) return pipe;
+    return `${p.shader}|${defineKey(p.defines)}|${ov}`;
+  }
+
+  private module(p: Program): GPUShaderModule {
     const modKey = `${p.shader}|${defineKey(p.defines)}`;
     let mod = this.modules.get(modKey);
     if (!mod) {
@@ -147,10 +148,17 @@ export class Engine {
       mod = this.device.createShaderModule({ code, label: modKey });
       this.modules.set(modKey, mod);
     }
+    return mod;
+  }
+
+  pipeline(p: Program): GPUComputePipeline {
+    const key = Engine.key(p);
+    let pipe = this.pipelines.get(key);
+    if (pipe) return pipe;
     pipe = this.device.createComputePipeline({
       layout: 'auto',
       label: key,
-      compute: { module: mod, entryPoint: 'main', constants: p.overrides },
+      compute: { module: this.module(p), entryPoint: 'main', constants: p.overrides },
     });
     this.stats.pipelinesCompiled++;
     this.pipelines.set(key, pipe);
@@ -159,14 +167,14 @@ export class Engine {
 
   /** Compile pipelines ahead of use, asynchronously. */
   async compile(programs: Program[]): Promise<void> {
-    await Promise.all(programs.map(async (p) => {
-      const ov = p.overrides ? Object.keys(p.overrides).sort().map((k) => `${k}=${p.overrides![k]}`).join(',') : '';
-      const key = `${p.shader}|${defineKey(p.defines)}|${ov}`;
-      if (this.pipelines.has(key)) return;
-      const code = preprocess(shaderSourceRaw(p.shader), p.defines, p.shader);
-      const module = this.device.createShaderModule({ code, label: key });
+    const pending = new Map<string, Program>();
+    for (const p of programs) {
+      const key = Engine.key(p);
+      if (!this.pipelines.has(key)) pending.set(key, p);
+    }
+    await Promise.all([...pending].map(async ([key, p]) => {
       const pipe = await this.device.createComputePipelineAsync({
-        layout: 'auto', label: key, compute: { module, entryPoint: 'main', constants: p.overrides },
+        layout: 'auto', label: key, compute: { module: this.module(p), entryPoint: 'main', constants: p.overrides },
       });
       this.stats.pipelinesCompiled++;
       this.pipelines.set(key, pipe);
@@ -189,9 +197,13 @@ export class Engine {
     if (this.pass) { this.pass.end(); this.pass = null; }
   }
 
+  /** While set, dispatch() only collects programs (a dry run for warmup; nothing executes). */
+  recording: Program[] | null = null;
+
   /** Record a dispatch. Bindings: inputs (0..), then outputs, then the uniform block (last). */
   dispatch(p: Program, inputs: GPUBuffer[], outputs: GPUBuffer[]): void {
     this.checkAlive(p.label ?? p.shader);
+    if (this.recording) { this.recording.push(p); return; }
     const ubytes = p.uniforms ? Math.ceil(p.uniforms.byteLength / UNIFORM_ALIGN) * UNIFORM_ALIGN : 0;
     if (this.arenaUsed + ubytes > ARENA_BYTES || this.dispatches >= MAX_DISPATCHES_PER_BATCH) this.flush();
     const pipe = this.pipeline(p);
