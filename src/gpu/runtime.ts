@@ -323,7 +323,7 @@ export class Engine {
       if (v !== 0) {
         staging.destroy();
         const id = 0xffffffff - v;
-        throw new Error(`kiln: ${labels[id]} produced NaN or Inf (found by checkNumerics before ${op}; op #${id + 1} of ${labels.length} since the last readback)`);
+        throw new Error(`${labels[id]} produced NaN or Inf (found by checkNumerics before ${op}; op #${id + 1} of ${labels.length} since the last readback)`);
       }
     }
     try {
