@@ -2,6 +2,7 @@
 export { Tensor, ready, tidy, keep, dispose, memory, type DType, type TypedArray, type Shape, type MemoryInfo } from './tensor.ts';
 export * from './ops/creation.ts';
 export * from './ops/elementwise.ts';
+export * from './ops/matmul.ts';
 export { KilnOpError } from './ops/util.ts';
 export { KilnDeviceError } from './gpu/device.ts';
 export * from './ops/movement.ts';
