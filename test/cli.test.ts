@@ -1,0 +1,57 @@
+import './setup.ts';
+import { suite } from 'uvu';
+import { kiln, assert } from './helpers.ts';
+import { main } from '../src/cli/main.ts';
+
+const t = suite('cli');
+
+/** Run the CLI in-process, capturing what it prints. */
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const [log, error] = [console.log, console.error];
+  console.log = (...m: unknown[]) => { out.push(m.join(' ')); };
+  console.error = (...m: unknown[]) => { err.push(m.join(' ')); };
+  try {
+    const code = await main(args);
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+}
+
+t('kiln info prints the adapter, features and limits; --json parses', async () => {
+  const text = await cli('info');
+  assert.is(text.code, 0);
+  assert.match(text.out, /adapter:/);
+  assert.match(text.out, /timestamp-query=/);
+  assert.match(text.out, /maxStorageBufferBindingSize/);
+  const j = await cli('info', '--json');
+  const info = JSON.parse(j.out);
+  assert.type(info.adapter, 'string');
+  assert.type(info.features.f16, 'boolean');
+  assert.ok(info.limits.maxComputeWorkgroupsPerDimension >= 65535);
+});
+
+t('kiln demo checks its kernels and frees its tensors', async () => {
+  const before = kiln.memory().numTensors;
+  const r = await cli('demo');
+  assert.is(r.code, 0, r.out);
+  assert.match(r.out, /PASS\s+matMul/);
+  assert.match(r.out, /all checks passed/);
+  assert.not.match(r.out, /FAIL/);
+  assert.ok(kiln.memory().numTensors <= before);
+});
+
+t('unknown commands and missing arguments exit 2 with usage', async () => {
+  const r = await cli('frobnicate');
+  assert.is(r.code, 2);
+  assert.match(r.err, /unknown command 'frobnicate'/);
+  assert.is((await cli('golden')).code, 2);
+  const h = await cli('help');
+  assert.is(h.code, 0);
+  assert.match(h.out, /golden DIR/);
+});
+
+t.run();
