@@ -10,7 +10,7 @@ export const UNARY_ANY_OPS = ['identity', 'neg', 'abs', 'square', 'relu', 'relu6
 export type UnaryOp = (typeof UNARY_FLOAT_OPS)[number] | (typeof UNARY_ANY_OPS)[number];
 
 /** Items (vec4s where aligned) per thread; bench/lab/binary.ts. */
-export const ITEMS_PER_THREAD = 8;
+export const ITEMS_PER_THREAD = 4;
 
 export interface UnaryParams { alpha?: number; beta?: number }
 

@@ -224,14 +224,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   c[i] = apply(a[ia], b[ib]);
 }
 #else
-// Same shapes: a workgroup owns 64*K consecutive items (as in unary.wgsl).
-override K: u32 = 8u;
+// Same shapes: K items per thread, a grid-stride apart (as in unary.wgsl).
+override K: u32 = 4u;
 
 @compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let base = (wid.x + wid.y * nw.x) * 64u * K + lid;
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let t = gid.x + gid.y * nw.x * 64u;
+  let stride = nw.x * nw.y * 64u;
   for (var k = 0u; k < K; k++) {
-    let i = base + k * 64u;
+    let i = t + k * stride;
     if (i >= u.n) { return; }
     c[i] = apply(a[i], b[i]);
   }

@@ -86,15 +86,17 @@ fn apply(v: V) -> V { return cos(v); }
 fn apply(v: V) -> V { return select(V(0), V(1), v == V(0)); }
 #endif
 
-// A workgroup owns 64*K consecutive items; lane l handles l, l+64, ... (contiguous across lanes).
-// Several items per thread amortise the per-invocation cost of software Vulkan.
-override K: u32 = 8u;
+// Each thread handles K items a grid-stride apart (contiguous across lanes in every step).
+// Several items per thread amortise the per-invocation cost of software Vulkan
+// (bench/lab/binary.ts: K=4 grid-stride beat one item per thread and 64*K blocks).
+override K: u32 = 4u;
 
 @compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let base = (wid.x + wid.y * nw.x) * 64u * K + lid;
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let t = gid.x + gid.y * nw.x * 64u;
+  let stride = nw.x * nw.y * 64u;
   for (var k = 0u; k < K; k++) {
-    let i = base + k * 64u;
+    let i = t + k * stride;
     if (i >= u.n) { return; }
 #if TO_BOOL
     y[i] = {{VO}}(apply(x[i]) != V(0));
