@@ -34,6 +34,7 @@ let ENGINE: Engine | null = null;
 let READY: Promise<Engine> | null = null;
 let nextId = 1;
 let liveTensors = 0;
+let internalTensors = 0;
 let liveBytes = 0;
 const scopes: Set<Tensor>[] = [];
 const observers: Tensor[][] = [];
@@ -85,6 +86,7 @@ export class Tensor {
   readonly size: number;
   private _disposed = false;
   private _kept = false;
+  private _internal = false;
 
   constructor(readonly shape: readonly number[], readonly dtype: DType, readonly storage: Storage) {
     this.size = sizeOf(shape);
@@ -132,7 +134,8 @@ export class Tensor {
   dispose(): void {
     if (this._disposed) return;
     this._disposed = true;
-    liveTensors--;
+    if (this._internal) internalTensors--;
+    else liveTensors--;
     registry.unregister(this);
     releaseStorage(this.storage);
   }
@@ -143,6 +146,14 @@ export class Tensor {
 
   /** @internal used by keep() */
   markKept(): void { this._kept = true; }
+  /** @internal kiln's own long-lived tensors (cached scalars): kept, and not reported as leaks */
+  markInternal(): this {
+    if (!this._internal) { liveTensors--; internalTensors++; }
+    this._kept = true;
+    this._internal = true;
+    return this;
+  }
+  get internal(): boolean { return this._internal; }
   get kept(): boolean { return this._kept; }
 }
 
@@ -246,15 +257,17 @@ export async function observeTensors<T>(fn: () => T | Promise<T>): Promise<{ res
     const result = await fn();
     const keepSet = new Set<Tensor>();
     collect(result, keepSet);
-    return { result, created, leaked: created.filter((t) => !t.isDisposed && !keepSet.has(t)) };
+    return { result, created, leaked: created.filter((t) => !t.isDisposed && !t.internal && !keepSet.has(t)) };
   } finally {
     observers.splice(observers.indexOf(created), 1);
   }
 }
 
 export interface MemoryInfo {
-  /** tensors created and not yet disposed */
+  /** tensors created and not yet disposed (kiln's own cached scalars are counted apart) */
   numTensors: number;
+  /** kiln's own long-lived tensors: scalars cached for numbers used as operands */
+  internalTensors: number;
   /** bytes held by live tensors */
   numBytes: number;
   /** bytes held by the pool for reuse */
@@ -269,6 +282,7 @@ export function memory(): MemoryInfo {
   const p = ENGINE?.pool;
   return {
     numTensors: liveTensors,
+    internalTensors,
     numBytes: liveBytes,
     pooledBytes: p?.pooledBytes ?? 0,
     allocatedBytes: p?.allocatedBytes ?? 0,

@@ -123,6 +123,22 @@ t('dispatches are batched: one submit per readback', async () => {
   kiln.dispose([x, y]);
 });
 
+t('numbers as operands are cached scalars: no upload per call', async () => {
+  const x = kiln.ones([8]);
+  kiln.tidy(() => kiln.mul(kiln.add(x, 0.25), 3));
+  const u0 = engine().stats.uploads;
+  const y = kiln.tidy(() => {
+    let v = x;
+    for (let i = 0; i < 10; i++) v = kiln.mul(kiln.add(v, 0.25), 3);
+    return v;
+  });
+  assert.is(engine().stats.uploads, u0);
+  let want = 1;
+  for (let i = 0; i < 10; i++) want = (want + 0.25) * 3;
+  expectClose(await y.data(), new Array(8).fill(want), { rtol: 1e-6 });
+  kiln.dispose([x, y]);
+});
+
 t('pool: size classes waste at most 12.5% and buffers are reused', () => {
   for (const b of [1, 4, 100, 256, 257, 4096, 4097, 10000, 1 << 20, (1 << 20) + 1, 123456789]) {
     const c = sizeClass(b);

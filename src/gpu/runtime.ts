@@ -77,7 +77,7 @@ export class Engine {
   /** Pipelines touched since the last call to takeUsedPipelines() (for warmup). */
   private used = new Set<GPUComputePipeline>();
   /** Stats for tests and `kiln info`. */
-  stats = { dispatches: 0, submits: 0, pipelinesCompiled: 0 };
+  stats = { dispatches: 0, submits: 0, pipelinesCompiled: 0, uploads: 0 };
   debugShaders = false;
   /**
    * Kernel choices that depend on the adapter kind. Software Vulkan runs a workgroup as SIMD loops
@@ -260,6 +260,7 @@ export class Engine {
   /** Upload bytes into a buffer. Safe with pooled buffers: see BufferPool. */
   write(dst: GPUBuffer, data: ArrayBufferView, dstOffset = 0): void {
     this.checkAlive('upload');
+    this.stats.uploads++;
     const bytes = data.byteLength;
     const padded = Math.ceil(bytes / 4) * 4;
     if (padded === bytes) {

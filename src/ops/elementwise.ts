@@ -1,6 +1,6 @@
 // Elementwise ops: unary math, activations, casts, binary arithmetic/comparisons with
 // broadcasting, where. Numbers are accepted wherever a tensor is (as in tfjs).
-import { Tensor, fmtShape, type DType, view } from '../tensor.ts';
+import { Tensor, fmtShape, type DType, view, engine, hasEngine } from '../tensor.ts';
 import { unaryProgram, UNARY_FLOAT_OPS, type UnaryOp, type UnaryParams } from '../../kernels/unary.ts';
 import { binaryProgram, isCompare, selectProgram, type BinaryOp } from '../../kernels/binary.ts';
 import { assertTensor, broadcastShapes, fail, assertDtype } from './util.ts';
@@ -58,9 +58,33 @@ export function clone(x: Tensor): Tensor {
   return run(unaryProgram('identity', x.dtype, x.dtype, x.size), [x], x.shape, x.dtype);
 }
 
+// Numbers used as operands become scalar tensors. They are cached (kept out of tidy scopes), so
+// `mul(x, 0.5)` in a loop uploads nothing after the first time.
+const SCALARS = new Map<string, Tensor>();
+const MAX_SCALARS = 256;
+
+function cachedScalar(v: number, dtype: DType): Tensor {
+  const key = `${dtype}:${Object.is(v, -0) ? '-0' : v}`;
+  let t = SCALARS.get(key);
+  if (t && !t.isDisposed && hasEngine() && t.storage.pool === engine().pool) {
+    SCALARS.delete(key); // re-insert: the map's order is least recently used first
+    SCALARS.set(key, t);
+    return t;
+  }
+  t?.dispose(); // from an engine that was replaced after a device loss
+  t = scalar(v, dtype).markInternal();
+  SCALARS.set(key, t);
+  if (SCALARS.size > MAX_SCALARS) {
+    const [oldKey, old] = SCALARS.entries().next().value as [string, Tensor];
+    SCALARS.delete(oldKey);
+    old.dispose();
+  }
+  return t;
+}
+
 function asTensor(op: string, name: string, v: TensorOrNumber, like: DType): Tensor {
   if (v instanceof Tensor) return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return scalar(v, like);
+  if (typeof v === 'number' || typeof v === 'boolean') return cachedScalar(+v, like);
   fail(op, `argument '${name}' must be a Tensor or a number, got ${typeof v}`);
 }
 
@@ -68,20 +92,15 @@ function binary(op: BinaryOp, a: TensorOrNumber, b: TensorOrNumber): Tensor {
   const dt = a instanceof Tensor ? a.dtype : b instanceof Tensor ? b.dtype : 'float32';
   const ta = asTensor(op, 'a', a, dt);
   const tb = asTensor(op, 'b', b, dt);
-  try {
-    assertTensor(op, 'a', ta);
-    assertTensor(op, 'b', tb);
-    if (ta.dtype !== tb.dtype) {
-      fail(op, `dtypes differ: a is ${ta.dtype} ${fmtShape(ta.shape)}, b is ${tb.dtype} ${fmtShape(tb.shape)}; cast one with kiln.cast`);
-    }
-    if (op === 'pow') assertDtype(op, 'a', ta, ['float32']);
-    const outShape = broadcastShapes(op, ta.shape, tb.shape);
-    const outDtype: DType = isCompare(op) ? 'bool' : ta.dtype;
-    return run(binaryProgram(op, ta.dtype === 'bool' ? 'uint32' : ta.dtype, ta.shape, tb.shape, outShape), [ta, tb], outShape, outDtype);
-  } finally {
-    if (ta !== a) ta.dispose();
-    if (tb !== b) tb.dispose();
+  assertTensor(op, 'a', ta);
+  assertTensor(op, 'b', tb);
+  if (ta.dtype !== tb.dtype) {
+    fail(op, `dtypes differ: a is ${ta.dtype} ${fmtShape(ta.shape)}, b is ${tb.dtype} ${fmtShape(tb.shape)}; cast one with kiln.cast`);
   }
+  if (op === 'pow') assertDtype(op, 'a', ta, ['float32']);
+  const outShape = broadcastShapes(op, ta.shape, tb.shape);
+  const outDtype: DType = isCompare(op) ? 'bool' : ta.dtype;
+  return run(binaryProgram(op, ta.dtype === 'bool' ? 'uint32' : ta.dtype, ta.shape, tb.shape, outShape), [ta, tb], outShape, outDtype);
 }
 
 export const add = (a: TensorOrNumber, b: TensorOrNumber) => binary('add', a, b);
@@ -108,16 +127,11 @@ export function where(condition: Tensor, a: TensorOrNumber, b: TensorOrNumber): 
   const dt = a instanceof Tensor ? a.dtype : b instanceof Tensor ? b.dtype : 'float32';
   const ta = asTensor('where', 'a', a, dt);
   const tb = asTensor('where', 'b', b, dt);
-  try {
-    if (condition.dtype === 'float32') {
-      fail('where', `condition must be bool, int32 or uint32, got float32 ${fmtShape(condition.shape)}; compare first, e.g. kiln.greater(x, 0)`);
-    }
-    if (ta.dtype !== tb.dtype) fail('where', `a (${ta.dtype} ${fmtShape(ta.shape)}) and b (${tb.dtype} ${fmtShape(tb.shape)}) must have the same dtype`);
-    const s1 = broadcastShapes('where', ta.shape, tb.shape);
-    const outShape = broadcastShapes('where', condition.shape, s1);
-    return run(selectProgram(ta.dtype, condition.shape, ta.shape, tb.shape, outShape), [condition, ta, tb], outShape, ta.dtype);
-  } finally {
-    if (ta !== a) ta.dispose();
-    if (tb !== b) tb.dispose();
+  if (condition.dtype === 'float32') {
+    fail('where', `condition must be bool, int32 or uint32, got float32 ${fmtShape(condition.shape)}; compare first, e.g. kiln.greater(x, 0)`);
   }
+  if (ta.dtype !== tb.dtype) fail('where', `a (${ta.dtype} ${fmtShape(ta.shape)}) and b (${tb.dtype} ${fmtShape(tb.shape)}) must have the same dtype`);
+  const s1 = broadcastShapes('where', ta.shape, tb.shape);
+  const outShape = broadcastShapes('where', condition.shape, s1);
+  return run(selectProgram(ta.dtype, condition.shape, ta.shape, tb.shape, outShape), [condition, ta, tb], outShape, ta.dtype);
 }
