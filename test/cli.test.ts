@@ -2,6 +2,8 @@ import './setup.ts';
 import { suite } from 'uvu';
 import { kiln, assert } from './helpers.ts';
 import { main } from '../src/cli/main.ts';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 const t = suite('cli');
 
@@ -52,6 +54,18 @@ t('unknown commands and missing arguments exit 2 with usage', async () => {
   const h = await cli('help');
   assert.is(h.code, 0);
   assert.match(h.out, /golden DIR/);
+});
+
+t('with no Vulkan driver, ready() throws one clear error naming the fix', () => {
+  const code = "import * as k from './src/index.ts'; k.ready().then(() => console.log('ADAPTER'), (e) => console.log('ERROR ' + e.message));";
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    env: { ...process.env, VK_ICD_FILENAMES: '/nonexistent/icd.json', VK_DRIVER_FILES: '/nonexistent/icd.json' },
+    encoding: 'utf8', timeout: 120_000,
+  });
+  assert.match(r.stdout, /ERROR kiln: no WebGPU adapter found/);
+  assert.match(r.stdout, /mesa-vulkan-drivers/);
+  assert.match(r.stdout, /scripts\/setup/);
 });
 
 t.run();
