@@ -9,3 +9,5 @@ export * from './ops/movement.ts';
 export * from './ops/reduce.ts';
 export * from './ops/softmax.ts';
 export * from './api.ts';
+export { grad, grads, valueAndGrad, valueAndGrads, variableGrads } from './autograd/grad.ts';
+export { Variable, variable, variables, disposeVariables } from './autograd/variable.ts';

@@ -38,6 +38,10 @@ let internalTensors = 0;
 let liveBytes = 0;
 const scopes: Set<Tensor>[] = [];
 const observers: Tensor[][] = [];
+/** Set by the autograd tape: tensors it still needs survive tidy() until the backward pass. */
+let tidyGuard: ((t: Tensor) => boolean) | null = null;
+export function setTidyGuard(g: ((t: Tensor) => boolean) | null): void { tidyGuard = g; }
+const spare = (t: Tensor) => t.kept || (tidyGuard !== null && tidyGuard(t));
 
 function releaseStorage(s: Storage): void {
   if (--s.refs === 0) {
@@ -88,16 +92,17 @@ export class Tensor {
   private _kept = false;
   private _internal = false;
 
-  constructor(readonly shape: readonly number[], readonly dtype: DType, readonly storage: Storage) {
+  constructor(readonly shape: readonly number[], readonly dtype: DType, protected _storage: Storage) {
     this.size = sizeOf(shape);
     liveTensors++;
-    registry.register(this, storage, this);
+    registry.register(this, _storage, this);
     for (const o of observers) o.push(this);
     const top = scopes[scopes.length - 1];
     if (top) top.add(this);
   }
 
   get rank(): number { return this.shape.length; }
+  get storage(): Storage { return this._storage; }
   get isDisposed(): boolean { return this._disposed; }
   get buffer(): GPUBuffer {
     this.assertAlive('use');
@@ -142,6 +147,14 @@ export class Tensor {
 
   toString(): string {
     return `Tensor#${this.id}(${fmtShape(this.shape)}, ${this.dtype}${this._disposed ? ', disposed' : ''})`;
+  }
+
+  /** @internal Variable.assign: take over storage `s` (one reference), releasing the old one. */
+  protected replaceStorage(s: Storage): void {
+    registry.unregister(this);
+    releaseStorage(this._storage);
+    this._storage = s;
+    registry.register(this, s, this);
   }
 
   /** @internal used by keep() */
@@ -215,7 +228,7 @@ export function tidy<T>(a: string | (() => T), b?: () => T): T {
     result = fn();
   } catch (e) {
     scopes.pop();
-    for (const t of scope) if (!t.kept) t.dispose();
+    for (const t of scope) if (!spare(t)) t.dispose();
     throw e;
   }
   scopes.pop();
@@ -228,7 +241,8 @@ export function tidy<T>(a: string | (() => T), b?: () => T): T {
   for (const t of scope) {
     if (keepSet.has(t)) {
       if (parent) parent.add(t);
-    } else if (!t.kept) t.dispose();
+    } else if (!spare(t)) t.dispose();
+    else if (parent && !t.kept) parent.add(t); // held by the tape: the outer scope decides later
   }
   return result;
 }
@@ -244,6 +258,18 @@ export function dispose(x: Container): void {
   const s = new Set<Tensor>();
   collect(x, s);
   for (const t of s) t.dispose();
+}
+
+/** Start listing every tensor created from now on (synchronous use; see endCapture). */
+export function beginCapture(): Tensor[] {
+  const list: Tensor[] = [];
+  observers.push(list);
+  return list;
+}
+
+export function endCapture(list: Tensor[]): void {
+  const i = observers.indexOf(list);
+  if (i >= 0) observers.splice(i, 1);
 }
 
 /**

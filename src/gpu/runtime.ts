@@ -87,6 +87,8 @@ export class Engine {
   tuning: { threadRows: boolean };
   /** debug mode: check every float32 op output for NaN/Inf (see checkOutput) */
   checkNumerics = false;
+  /** prepended to op labels in checkNumerics reports (the backward pass names the op it differentiates) */
+  labelPrefix = '';
   private numericsFlag: GPUBuffer | null = null;
   private numericsLabels: string[] = [];
 

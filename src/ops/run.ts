@@ -15,7 +15,7 @@ export function run(p: Program, inputs: Tensor[], outShape: Shape, outDtype: DTy
 /** In checkNumerics debug mode, flag NaN/Inf in a float32 op output (see setDebug). */
 export function checked<T extends Tensor>(t: T, op: string): T {
   const e = engine();
-  if (e.checkNumerics && t.dtype === 'float32') e.checkOutput(t.buffer, t.size, `kiln.${op}${fmtShape(t.shape)}`);
+  if (e.checkNumerics && t.dtype === 'float32') e.checkOutput(t.buffer, t.size, `${e.labelPrefix}kiln.${op}${fmtShape(t.shape)}`);
   return t;
 }
 
