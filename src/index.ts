@@ -11,3 +11,4 @@ export * from './ops/softmax.ts';
 export * from './api.ts';
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads } from './autograd/grad.ts';
 export { Variable, variable, variables, disposeVariables } from './autograd/variable.ts';
+export { noGrad } from './autograd/tape.ts';

@@ -75,3 +75,17 @@ export function notDifferentiable(op: string, why: string): Backward {
 export function describe(t: Tensor): string {
   return `${fmtShape(t.shape)} ${t.dtype}`;
 }
+
+/**
+ * Run `fn` without recording for gradients (torch.no_grad): tensors it makes are constants to
+ * any enclosing grad function. Ops also use it for internal steps that their own rule covers.
+ */
+export function noGrad<T>(fn: () => T): T {
+  const t = new Tape();
+  pushTape(t);
+  try {
+    return fn();
+  } finally {
+    popTape(t);
+  }
+}

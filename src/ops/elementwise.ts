@@ -6,6 +6,7 @@ import { binaryProgram, isCompare, selectProgram, type BinaryOp } from '../../ke
 import { assertTensor, broadcastShapes, fail, assertDtype } from './util.ts';
 import { run } from './run.ts';
 import { scalar } from './creation.ts';
+import { recordUnary, recordBinary, recordWhere } from './elementwise.grad.ts';
 
 export type TensorOrNumber = Tensor | number;
 
@@ -13,7 +14,7 @@ function unary(op: UnaryOp, x: Tensor, p?: UnaryParams, outDtype?: DType): Tenso
   assertTensor(op, 'x', x);
   if ((UNARY_FLOAT_OPS as readonly string[]).includes(op)) assertDtype(op, 'x', x, ['float32']);
   if (op === 'neg' && x.dtype === 'uint32') fail(op, `cannot negate a uint32 tensor (shape ${fmtShape(x.shape)}); cast to int32 or float32 first`);
-  return run(unaryProgram(op, x.dtype, outDtype ?? x.dtype, x.size, p), [x], x.shape, outDtype ?? x.dtype);
+  return recordUnary(op, x, run(unaryProgram(op, x.dtype, outDtype ?? x.dtype, x.size, p), [x], x.shape, outDtype ?? x.dtype), p);
 }
 
 export const neg = (x: Tensor) => unary('neg', x);
@@ -48,14 +49,15 @@ export const clamp = clipByValue;
 /** Convert to another dtype (float -> int truncates toward zero, saturating). */
 export function cast(x: Tensor, dtype: DType): Tensor {
   assertTensor('cast', 'x', x);
-  if (dtype === x.dtype) return view(x, x.shape);
+  if (dtype === x.dtype) return recordUnary('identity', x, view(x, x.shape));
+  // to an integer or bool dtype: the result carries no gradient
   return run(unaryProgram('identity', x.dtype, dtype, x.size), [x], x.shape, dtype);
 }
 
 /** A copy with its own storage. */
 export function clone(x: Tensor): Tensor {
   assertTensor('clone', 'x', x);
-  return run(unaryProgram('identity', x.dtype, x.dtype, x.size), [x], x.shape, x.dtype);
+  return recordUnary('identity', x, run(unaryProgram('identity', x.dtype, x.dtype, x.size), [x], x.shape, x.dtype));
 }
 
 // Numbers used as operands become scalar tensors. They are cached (kept out of tidy scopes), so
@@ -100,7 +102,7 @@ function binary(op: BinaryOp, a: TensorOrNumber, b: TensorOrNumber): Tensor {
   if (op === 'pow') assertDtype(op, 'a', ta, ['float32']);
   const outShape = broadcastShapes(op, ta.shape, tb.shape);
   const outDtype: DType = isCompare(op) ? 'bool' : ta.dtype;
-  return run(binaryProgram(op, ta.dtype === 'bool' ? 'uint32' : ta.dtype, ta.shape, tb.shape, outShape), [ta, tb], outShape, outDtype);
+  return recordBinary(op, ta, tb, run(binaryProgram(op, ta.dtype === 'bool' ? 'uint32' : ta.dtype, ta.shape, tb.shape, outShape), [ta, tb], outShape, outDtype));
 }
 
 export const add = (a: TensorOrNumber, b: TensorOrNumber) => binary('add', a, b);
@@ -133,5 +135,5 @@ export function where(condition: Tensor, a: TensorOrNumber, b: TensorOrNumber): 
   if (ta.dtype !== tb.dtype) fail('where', `a (${ta.dtype} ${fmtShape(ta.shape)}) and b (${tb.dtype} ${fmtShape(tb.shape)}) must have the same dtype`);
   const s1 = broadcastShapes('where', ta.shape, tb.shape);
   const outShape = broadcastShapes('where', condition.shape, s1);
-  return run(selectProgram(ta.dtype, condition.shape, ta.shape, tb.shape, outShape), [condition, ta, tb], outShape, ta.dtype);
+  return recordWhere(condition, ta, tb, run(selectProgram(ta.dtype, condition.shape, ta.shape, tb.shape, outShape), [condition, ta, tb], outShape, ta.dtype));
 }

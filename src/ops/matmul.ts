@@ -4,6 +4,7 @@ import { matMulConfig, matMulProgram, preferredKernel, type MatMulKernel } from 
 import { assertTensor, fail } from './util.ts';
 import { run } from './run.ts';
 import { zeros } from './creation.ts';
+import { recordMatMul } from './matmul.grad.ts';
 
 const OP = 'matMul';
 let KERNEL: MatMulKernel | null = null;
@@ -56,14 +57,14 @@ export function matMul(a: Tensor, b: Tensor, transposeA = false, transposeB = fa
   }
   const outShape = [...batch, M, N];
   // K = 0: every output is an empty sum. (Zero-size outputs need no dispatch: run() skips them.)
-  if (Ka === 0) return zeros(outShape);
+  if (Ka === 0) return recordMatMul(a, b, transposeA, transposeB, zeros(outShape));
   const kind = kernelFor();
   if (N === 1 && M > 1) {
     // Matrix x column vector: compute C^T = B^T A^T instead, which has the same memory layout
     // ([1, M] vs [M, 1]) and puts the long side across the tile's wide dimension (2x faster).
     const d = { M: 1, N: M, K: Ka, transposeA: !transposeB, transposeB: !transposeA, aBatch: bBatch, bBatch: aBatch, batch };
-    return run(matMulProgram(d, matMulConfig(1, M, kind)), [b, a], outShape, 'float32');
+    return recordMatMul(a, b, transposeA, transposeB, run(matMulProgram(d, matMulConfig(1, M, kind)), [b, a], outShape, 'float32'));
   }
   const prog = matMulProgram({ M, N, K: Ka, transposeA, transposeB, aBatch, bBatch, batch }, matMulConfig(M, N, kind));
-  return run(prog, [a, b], outShape, 'float32');
+  return recordMatMul(a, b, transposeA, transposeB, run(prog, [a, b], outShape, 'float32'));
 }

@@ -7,6 +7,9 @@ import { padProgram, type PadMode } from '../../kernels/pad.ts';
 import { gatherProgram, scatterAddProgram } from '../../kernels/gather.ts';
 import { bitsOf } from '../../kernels/fill.ts';
 import { run, checked } from './run.ts';
+import {
+  recordReshape, recordTranspose, recordSlice, recordConcat, recordBroadcastTo, recordPad, recordGather, recordSegmentSum,
+} from './movement.grad.ts';
 
 /** Same values, new shape (no copy). One dimension may be -1. */
 export function reshape(x: Tensor, shape: Shape): Tensor {
@@ -20,7 +23,7 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
     s[s.indexOf(-1)] = x.size / known;
   }
   if (sizeOf(s) !== x.size) fail('reshape', `cannot reshape ${fmtShape(x.shape)} (${x.size} elements) to ${fmtShape(s)} (${sizeOf(s)} elements)`);
-  return view(x, s);
+  return recordReshape('reshape', x, view(x, s));
 }
 
 export function expandDims(x: Tensor, axis = 0): Tensor {
@@ -28,7 +31,7 @@ export function expandDims(x: Tensor, axis = 0): Tensor {
   const a = normAxis('expandDims', axis, x.rank + 1, x.shape);
   const s = [...x.shape];
   s.splice(a, 0, 1);
-  return view(x, s);
+  return recordReshape('expandDims', x, view(x, s));
 }
 
 export function squeeze(x: Tensor, axis?: number | number[]): Tensor {
@@ -36,7 +39,7 @@ export function squeeze(x: Tensor, axis?: number | number[]): Tensor {
   const axes = axis === undefined ? x.shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0)
     : (Array.isArray(axis) ? axis : [axis]).map((a) => normAxis('squeeze', a, x.rank, x.shape));
   for (const a of axes) if (x.shape[a] !== 1) fail('squeeze', `cannot squeeze axis ${a} of shape ${fmtShape(x.shape)}: its size is ${x.shape[a]}, not 1`);
-  return view(x, x.shape.filter((_, i) => !axes.includes(i)));
+  return recordReshape('squeeze', x, view(x, x.shape.filter((_, i) => !axes.includes(i))));
 }
 
 /** Permute axes (default: reverse them), like tf.transpose. */
@@ -47,8 +50,8 @@ export function transpose(x: Tensor, perm?: number[]): Tensor {
     fail('transpose', `perm ${JSON.stringify(perm)} is not a permutation of the ${x.rank} axes of shape ${fmtShape(x.shape)}`);
   }
   const outShape = p.map((i) => x.shape[i]);
-  if (p.every((v, i) => v === i)) return view(x, outShape);
-  return run(transposeProgram(x.shape, p), [x], outShape, x.dtype);
+  if (p.every((v, i) => v === i)) return recordReshape('transpose', x, view(x, outShape));
+  return recordTranspose(x, p, run(transposeProgram(x.shape, p), [x], outShape, x.dtype));
 }
 
 /** x[begin : begin+size] per axis; size -1 means "to the end" (tf.slice). */
@@ -67,7 +70,7 @@ export function slice(x: Tensor, begin: number | number[], size?: number | numbe
   }
   const st = contiguousStrides(x.shape);
   const off = b.reduce((acc, v, i) => acc + v * st[i], 0);
-  return run(copyProgram(outShape, st, off, contiguousStrides(outShape), 0, 'slice'), [x], outShape, x.dtype);
+  return recordSlice(x, b, run(copyProgram(outShape, st, off, contiguousStrides(outShape), 0, 'slice'), [x], outShape, x.dtype));
 }
 
 /** Join tensors along an axis (tf.concat). */
@@ -93,7 +96,7 @@ export function concat(xs: Tensor[], axis = 0): Tensor {
     }
     offset += t.shape[a];
   }
-  return checked(out, 'concat');
+  return recordConcat(xs, a, checked(out, 'concat'));
 }
 
 /** Stack same-shaped tensors along a new axis (tf.stack). */
@@ -112,7 +115,7 @@ export function broadcastTo(x: Tensor, shape: Shape): Tensor {
   assertTensor('broadcastTo', 'x', x);
   const out = broadcastShapes('broadcastTo', x.shape, shape);
   if (out.length !== shape.length || out.some((d, i) => d !== shape[i])) fail('broadcastTo', `cannot broadcast ${fmtShape(x.shape)} to ${fmtShape(shape)}`);
-  return run(copyProgram(out, broadcastStrides(x.shape, out), 0, contiguousStrides(out), 0, 'broadcastTo'), [x], out, x.dtype);
+  return recordBroadcastTo(x, run(copyProgram(out, broadcastStrides(x.shape, out), 0, contiguousStrides(out), 0, 'broadcastTo'), [x], out, x.dtype));
 }
 
 /**
@@ -132,7 +135,7 @@ export function pad(x: Tensor, paddings: [number, number][], constantValue = 0, 
   if (!['constant', 'reflect', 'symmetric'].includes(mode)) fail('pad', `mode must be 'constant', 'reflect' or 'symmetric', got '${mode}'`);
   const outShape = x.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
   if (x.size === 0 && mode !== 'constant') fail('pad', `cannot ${mode}-pad an empty tensor ${fmtShape(x.shape)}`);
-  return run(padProgram(x.shape, paddings.map((p) => p[0]), outShape, mode, bitsOf(constantValue, x.dtype)), [x], outShape, x.dtype);
+  return recordPad(x, paddings, mode, run(padProgram(x.shape, paddings.map((p) => p[0]), outShape, mode, bitsOf(constantValue, x.dtype)), [x], outShape, x.dtype));
 }
 
 /** Rows of `x` along `axis` picked by int32 `indices` (tf.gather; embedding lookup). Out-of-range indices give 0. */
@@ -144,7 +147,7 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
   const outer = sizeOf(x.shape.slice(0, a));
   const inner = sizeOf(x.shape.slice(a + 1));
   const outShape = [...x.shape.slice(0, a), ...indices.shape, ...x.shape.slice(a + 1)];
-  return run(gatherProgram(outer, x.shape[a], indices.size, inner), [x, indices], outShape, x.dtype);
+  return recordGather(x, indices, a, run(gatherProgram(outer, x.shape[a], indices.size, inner), [x, indices], outShape, x.dtype));
 }
 
 /**
@@ -168,7 +171,7 @@ export function unsortedSegmentSum(updates: Tensor, indices: Tensor, numRows: nu
   const e = engine();
   if (out.size) e.clear(out.buffer, out.size * 4);
   if (updates.size && out.size) e.dispatch(scatterAddProgram(indices.size, numRows, inner, updates.dtype), [updates.buffer, indices.buffer], [out.buffer]);
-  return checked(out, op);
+  return recordSegmentSum(updates, indices, checked(out, op));
 }
 
 /** Alias in PyTorch's vocabulary: index_add_ of rows into zeros. */

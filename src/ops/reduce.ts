@@ -4,6 +4,8 @@ import { assertTensor, assertDtype, normAxes, normAxis, fail } from './util.ts';
 import { reduce, type ReduceOp } from '../../kernels/reduce.ts';
 import { transpose } from './movement.ts';
 import { checked } from './run.ts';
+import { noGrad } from '../autograd/tape.ts';
+import { recordReduce } from './reduce.grad.ts';
 
 function reduceOp(op: ReduceOp, name: string, x: Tensor, axis: number | number[] | undefined, keepDims: boolean): Tensor {
   assertTensor(name, 'x', x);
@@ -24,7 +26,7 @@ function reduceOp(op: ReduceOp, name: string, x: Tensor, axis: number | number[]
   // Few long columns reduce faster as rows: move the reduced axes last.
   if (axes.length && (!contiguous || (inner > 1 && outer * inner < 1024 && len > 4096))) {
     const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
-    tmp = transpose(x, [...kept, ...axes]);
+    tmp = noGrad(() => transpose(x, [...kept, ...axes])); // internal: the rule below covers it
     src = tmp;
     outer = sizeOf(kept.map((i) => x.shape[i]));
     inner = 1;
@@ -33,7 +35,7 @@ function reduceOp(op: ReduceOp, name: string, x: Tensor, axis: number | number[]
   if (tmp) tmp.dispose();
   const out = view(flat, outShape);
   flat.dispose();
-  return out;
+  return recordReduce(op, x, axes, out);
 }
 
 /** Sum over `axis` (all axes when omitted), like tf.sum. */

@@ -3,6 +3,7 @@ import type { Tensor } from '../tensor.ts';
 import { assertTensor, assertDtype, fail } from './util.ts';
 import { softmax as softmaxKernel } from '../../kernels/softmax.ts';
 import { checked } from './run.ts';
+import { recordSoftmax } from './softmax.grad.ts';
 
 function softmaxOp(name: string, x: Tensor, dim: number, log: boolean): Tensor {
   assertTensor(name, 'logits', x);
@@ -11,7 +12,7 @@ function softmaxOp(name: string, x: Tensor, dim: number, log: boolean): Tensor {
   if (dim !== -1 && dim !== x.rank - 1) fail(name, `only the last axis is supported (dim -1 or ${x.rank - 1}), got ${dim}; transpose first`);
   const len = x.shape[x.rank - 1];
   const rows = len ? x.size / len : 0;
-  return checked(softmaxKernel(x, rows, len, log), name);
+  return recordSoftmax(x, checked(softmaxKernel(x, rows, len, log), name), log);
 }
 
 /** exp(x - max) / sum(exp(x - max)) along the last axis. */

@@ -1,0 +1,67 @@
+// Gradient rules of the elementwise ops (written once, in terms of other ops and the fused
+// unary backward kernel). Comparisons, logical ops and rounding have no gradient.
+import type { Tensor } from '../tensor.ts';
+import { record, tracking, type Backward } from '../autograd/tape.ts';
+import { sumToShape } from '../autograd/shape.ts';
+import { unaryGradProgram, UNARY_GRAD_OPS, type UnaryGradOp } from '../../kernels/unary_grad.ts';
+import type { UnaryOp, UnaryParams } from '../../kernels/unary.ts';
+import type { BinaryOp } from '../../kernels/binary.ts';
+import { run } from './run.ts';
+import * as E from './elementwise.ts';
+import { zerosLike } from './creation.ts';
+
+/** Record a unary op (y = f(x)); rounding/sign ops pass a zero gradient, as in tfjs. */
+export function recordUnary(op: UnaryOp, x: Tensor, y: Tensor, p: UnaryParams = {}): Tensor {
+  if (!tracking(x) || y.dtype !== 'float32') return y;
+  if ((UNARY_GRAD_OPS as readonly string[]).includes(op)) {
+    return record(op, [x], y, ([dy]) => [run(unaryGradProgram(op as UnaryGradOp, x.size, p), [x, y, dy!], x.shape, 'float32')]);
+  }
+  if (op === 'identity') return record('identity', [x], y, ([dy]) => [dy]);
+  return record(op, [x], y, () => [zerosLike(x)]); // sign, floor, ceil, round: piecewise constant
+}
+
+const GRADS: Partial<Record<BinaryOp, (a: Tensor, b: Tensor, y: Tensor) => Backward>> = {
+  add: (a, b) => ([dy]) => [sumToShape(dy!, a.shape), sumToShape(dy!, b.shape)],
+  sub: (a, b) => ([dy]) => [sumToShape(dy!, a.shape), sumToShape(E.neg(dy!), b.shape)],
+  mul: (a, b) => ([dy]) => [sumToShape(E.mul(dy!, b), a.shape), sumToShape(E.mul(dy!, a), b.shape)],
+  div: (a, b) => ([dy]) => [
+    sumToShape(E.div(dy!, b), a.shape),
+    sumToShape(E.neg(E.div(E.mul(dy!, a), E.square(b))), b.shape),
+  ],
+  squaredDifference: (a, b) => ([dy]) => {
+    const g = E.mul(E.mul(dy!, 2), E.sub(a, b));
+    return [sumToShape(g, a.shape), sumToShape(E.neg(g), b.shape)];
+  },
+  // Ties share the gradient evenly, as PyTorch's maximum/minimum.
+  maximum: (a, b) => ([dy]) => {
+    const w = E.add(E.cast(E.greater(a, b), 'float32'), E.mul(E.cast(E.equal(a, b), 'float32'), 0.5));
+    return [sumToShape(E.mul(dy!, w), a.shape), sumToShape(E.mul(dy!, E.sub(1, w)), b.shape)];
+  },
+  minimum: (a, b) => ([dy]) => {
+    const w = E.add(E.cast(E.less(a, b), 'float32'), E.mul(E.cast(E.equal(a, b), 'float32'), 0.5));
+    return [sumToShape(E.mul(dy!, w), a.shape), sumToShape(E.mul(dy!, E.sub(1, w)), b.shape)];
+  },
+  // d/da a^b = b a^(b-1); d/db a^b = a^b log(a), taken as 0 where a <= 0 (as PyTorch where a == 0)
+  pow: (a, b, y) => ([dy]) => {
+    const da = E.mul(dy!, E.mul(b, E.pow(a, E.sub(b, 1))));
+    const safeLog = E.where(E.greater(a, 0), E.log(E.maximum(a, 1e-30)), 0);
+    const db = E.mul(dy!, E.mul(y, safeLog));
+    return [sumToShape(da, a.shape), sumToShape(db, b.shape)];
+  },
+};
+
+export function recordBinary(op: BinaryOp, a: Tensor, b: Tensor, y: Tensor): Tensor {
+  if (!tracking(a, b) || y.dtype !== 'float32') return y;
+  const g = GRADS[op];
+  if (!g) return y; // comparisons and logical ops: bool results carry no gradient
+  return record(op, [a, b], y, g(a, b, y));
+}
+
+export function recordWhere(cond: Tensor, a: Tensor, b: Tensor, y: Tensor): Tensor {
+  if (!tracking(a, b) || y.dtype !== 'float32') return y;
+  return record('where', [cond, a, b], y, ([dy]) => [
+    null,
+    sumToShape(E.where(cond, dy!, 0), a.shape),
+    sumToShape(E.where(cond, 0, dy!), b.shape),
+  ]);
+}
