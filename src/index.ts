@@ -12,3 +12,6 @@ export * from './api.ts';
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads } from './autograd/grad.ts';
 export { Variable, variable, variables, disposeVariables } from './autograd/variable.ts';
 export { noGrad } from './autograd/tape.ts';
+export * from './ops/losses.ts';
+export { fit, formatProgress, historyCsv, type FitOptions, type FitResult, type Progress, type HistoryEntry } from './train/fit.ts';
+export * from './io/checkpoint.ts';
