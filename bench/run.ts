@@ -4,7 +4,8 @@
 //   npm run bench -- [--filter REGEX] [--json FILE] [--quick] [--no-tfjs] [--list]
 import { createRequire } from 'node:module';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { pathToFileURL, fileURLToPath } from 'node:url';
 import { availableParallelism, loadavg } from 'node:os';
 import { create, globals } from 'webgpu';
 import * as kiln from '../src/index.ts';
@@ -129,14 +130,44 @@ function tfjsSide(tf: TF, s: Suite, data: Float32Array[]): Side {
   };
 }
 
+/**
+ * tfjs-core, its gradients and tfjs-webgpu as one ES module with a single tfjs-core instance.
+ * Node's own resolution cannot load tfjs-core's ESM build (directory imports), and its CommonJS
+ * build has no gradients (the umbrella 'tfjs' package registers them), so esbuild bundles the
+ * ESM sources once into .bench/ (rebuilt when the installed versions change).
+ */
+async function tfjsBundle(): Promise<string> {
+  const { build } = await import('esbuild');
+  const { readFileSync, existsSync, mkdirSync, writeFileSync } = await import('node:fs');
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const ver = (p: string) => JSON.parse(readFileSync(join(root, 'node_modules', p, 'package.json'), 'utf8')).version;
+  const tag = `${ver('@tensorflow/tfjs-core')}-${ver('@tensorflow/tfjs-backend-webgpu')}`;
+  const dir = join(root, '.bench');
+  const out = join(dir, `tfjs-webgpu-${tag}.mjs`);
+  if (existsSync(out)) return out;
+  mkdirSync(dir, { recursive: true });
+  const entry = join(dir, 'tfjs-entry.mjs');
+  writeFileSync(entry, [
+    "export * from '@tensorflow/tfjs-core';",
+    "import '@tensorflow/tfjs-core/dist/register_all_gradients';",
+    "import '@tensorflow/tfjs-backend-webgpu';",
+  ].join('\n'));
+  await build({
+    entryPoints: [entry], bundle: true, format: 'esm', platform: 'node', outfile: out,
+    mainFields: ['module', 'main'], logLevel: 'error', nodePaths: [join(root, 'node_modules')],
+    // CommonJS dependencies inside require Node built-ins: give the ES module a require()
+    banner: { js: "import { createRequire as kilnCreateRequire } from 'node:module'; const require = kilnCreateRequire(import.meta.url);" },
+  });
+  return out;
+}
+
 /** Registers tfjs-webgpu on a Dawn GPU object of its own (same adapter) and selects it. */
 async function setupTfjs(): Promise<{ tf: TF; adapter: string }> {
   Object.assign(globalThis, globals);
   TFJS_GPU ??= create([]);
   // tfjs-webgpu registers its backend at import time, only if navigator.gpu exists then.
   Object.defineProperty(globalThis, 'navigator', { value: { gpu: TFJS_GPU }, configurable: true, writable: true });
-  const tf = (await import('@tensorflow/tfjs-core')) as unknown as TF;
-  await import('@tensorflow/tfjs-backend-webgpu');
+  const tf = (await import(pathToFileURL(await tfjsBundle()).href)) as unknown as TF;
   // Small inputs still on the CPU may otherwise be computed there: keep every op on the GPU.
   tf.env().set('WEBGPU_CPU_FORWARD', false);
   if (!(await tf.setBackend('webgpu'))) throw new Error('tf.setBackend("webgpu") returned false');

@@ -4,5 +4,6 @@ import { matmul } from './matmul.ts';
 import { softmax } from './softmax.ts';
 import { reduce } from './reduce.ts';
 import { elementwise } from './elementwise.ts';
+import { train } from './train.ts';
 
-export const SUITES: Suite[] = [...matmul, ...softmax, ...reduce, ...elementwise];
+export const SUITES: Suite[] = [...matmul, ...softmax, ...reduce, ...elementwise, ...train];

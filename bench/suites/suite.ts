@@ -21,9 +21,12 @@ export interface KilnOps {
   argMax(x: Tensor, axis?: number): Tensor;
   logSumExp(x: Tensor, axis?: number | number[], keepDims?: boolean): Tensor;
   add(a: Tensor, b: Tensor): Tensor;
-  mul(a: Tensor, b: Tensor): Tensor;
+  mul(a: Tensor, b: Tensor | number): Tensor;
   relu(x: Tensor): Tensor;
   sigmoid(x: Tensor): Tensor;
+  sub(a: Tensor, b: Tensor | number): Tensor;
+  grads(f: (...xs: Tensor[]) => Tensor): (xs: Tensor[], dy?: Tensor) => Tensor[];
+  softmaxCrossEntropy(labels: Tensor, logits: Tensor): Tensor;
 }
 
 export interface Input {
