@@ -1,4 +1,5 @@
 // Elementwise binary ops with broadcasting (shaders/binary.wgsl) and where/select (shaders/select.wgsl).
+import { memo } from '../src/gpu/memo.ts';
 import { grid, Uniforms, type Program } from '../src/gpu/runtime.ts';
 import { wgslType, type DType, type Shape } from '../src/tensor.ts';
 import { broadcastStrides, coalesce, contiguousStrides } from '../src/ops/util.ts';
@@ -19,7 +20,7 @@ function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-export function binaryProgram(op: BinaryOp, dtype: DType, aShape: Shape, bShape: Shape, outShape: Shape): Program {
+function buildBinaryProgram(op: BinaryOp, dtype: DType, aShape: Shape, bShape: Shape, outShape: Shape): Program {
   const n = outShape.reduce((x, y) => x * y, 1);
   const t = wgslType(dtype);
   const to = isCompare(op) ? 'u32' : t;
@@ -63,7 +64,7 @@ export function binaryProgram(op: BinaryOp, dtype: DType, aShape: Shape, bShape:
   };
 }
 
-export function selectProgram(dtype: DType, cShape: Shape, aShape: Shape, bShape: Shape, outShape: Shape): Program {
+function buildSelectProgram(dtype: DType, cShape: Shape, aShape: Shape, bShape: Shape, outShape: Shape): Program {
   const n = outShape.reduce((x, y) => x * y, 1);
   const c = coalesce(outShape, [cShape, aShape, bShape].map((s) => broadcastStrides(s, outShape)));
   return {
@@ -125,3 +126,9 @@ export function selectRef(c: ArrayLike<number>, cShape: Shape, a: ArrayLike<numb
   broadcastWalk(outShape, [cShape, aShape, bShape], (i, [ic, ia, ib]) => { out[i] = c[ic] !== 0 ? a[ia] : b[ib]; });
   return out;
 }
+
+/** Memoised: the same arguments give the same Program object. */
+export const binaryProgram = memo(buildBinaryProgram);
+
+/** Memoised: the same arguments give the same Program object. */
+export const selectProgram = memo(buildSelectProgram);

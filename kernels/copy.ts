@@ -1,4 +1,5 @@
 // Strided 32-bit copies (shaders/copy.wgsl): transpose, slice, concat, broadcastTo.
+import { memo } from '../src/gpu/memo.ts';
 import { grid, Uniforms, type Program } from '../src/gpu/runtime.ts';
 import type { Shape } from '../src/tensor.ts';
 import { coalesce, contiguousStrides } from '../src/ops/util.ts';
@@ -7,7 +8,7 @@ import { coalesce, contiguousStrides } from '../src/ops/util.ts';
  * Copy over logical `shape`: dst[dstOff + c.ds] = src[srcOff + c.ss]. Dimensions are merged where
  * both sides allow, so a contiguous block is one index step.
  */
-export function copyProgram(shape: Shape, srcStrides: number[], srcOff: number, dstStrides: number[], dstOff: number, label = 'copy'): Program {
+function buildCopyProgram(shape: Shape, srcStrides: number[], srcOff: number, dstStrides: number[], dstOff: number, label = 'copy'): Program {
   const n = shape.reduce((a, b) => a * b, 1);
   const c = coalesce(shape, [srcStrides, dstStrides]);
   if (c.shape.length > 8) throw new Error(`kiln.${label}: rank ${c.shape.length} after merging exceeds 8`);
@@ -19,7 +20,7 @@ export function copyProgram(shape: Shape, srcStrides: number[], srcOff: number, 
 }
 
 /** Program for out = transpose(x, perm). */
-export function transposeProgram(shape: Shape, perm: number[]): Program {
+function buildTransposeProgram(shape: Shape, perm: number[]): Program {
   const inStr = contiguousStrides(shape);
   const outShape = perm.map((p) => shape[p]);
   return copyProgram(outShape, perm.map((p) => inStr[p]), 0, contiguousStrides(outShape), 0, 'transpose');
@@ -48,3 +49,9 @@ export function transposeRef(x: ArrayLike<number>, shape: Shape, perm: number[])
   copyRef(x, outShape, perm.map((p) => inStr[p]), 0, out, contiguousStrides(outShape), 0);
   return out;
 }
+
+/** Memoised: the same arguments give the same Program object. */
+export const copyProgram = memo(buildCopyProgram);
+
+/** Memoised: the same arguments give the same Program object. */
+export const transposeProgram = memo(buildTransposeProgram);

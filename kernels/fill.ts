@@ -1,4 +1,5 @@
 // Fill with a constant: shaders/fill.wgsl. The value travels as its 32-bit pattern.
+import { memo } from '../src/gpu/memo.ts';
 import { grid, Uniforms, type Program } from '../src/gpu/runtime.ts';
 import type { DType } from '../src/tensor.ts';
 
@@ -10,7 +11,7 @@ export function bitsOf(value: number, dtype: DType): number {
   return b.getUint32(0, true);
 }
 
-export function fillProgram(n: number, value: number, dtype: DType): Program {
+function buildFillProgram(n: number, value: number, dtype: DType): Program {
   return {
     shader: 'fill',
     workgroups: grid(n, 256),
@@ -21,3 +22,6 @@ export function fillProgram(n: number, value: number, dtype: DType): Program {
 export function fillRef(n: number, value: number): Float64Array {
   return new Float64Array(n).fill(value);
 }
+
+/** Memoised: the same arguments give the same Program object. */
+export const fillProgram = memo(buildFillProgram);

@@ -1,13 +1,14 @@
 // Gather along an axis (shaders/gather.wgsl) and scatter-add of rows (shaders/scatter_add.wgsl).
+import { memo } from '../src/gpu/memo.ts';
 import { grid, Uniforms, type Program } from '../src/gpu/runtime.ts';
 import type { DType } from '../src/tensor.ts';
 
-export function gatherProgram(outer: number, n: number, k: number, inner: number): Program {
+function buildGatherProgram(outer: number, n: number, k: number, inner: number): Program {
   const total = outer * k * inner;
   return { shader: 'gather', workgroups: grid(total, 256), uniforms: new Uniforms().u32(total, n, k, inner) };
 }
 
-export function scatterAddProgram(k: number, n: number, inner: number, dtype: DType): Program {
+function buildScatterAddProgram(k: number, n: number, inner: number, dtype: DType): Program {
   const total = k * inner;
   return {
     shader: 'scatter_add', label: 'scatterAdd',
@@ -37,3 +38,9 @@ export function scatterAddRef(upd: ArrayLike<number>, idx: ArrayLike<number>, n:
   }
   return out;
 }
+
+/** Memoised: the same arguments give the same Program object. */
+export const gatherProgram = memo(buildGatherProgram);
+
+/** Memoised: the same arguments give the same Program object. */
+export const scatterAddProgram = memo(buildScatterAddProgram);

@@ -1,11 +1,12 @@
 // Padding: shaders/pad.wgsl (constant, reflect, symmetric).
+import { memo } from '../src/gpu/memo.ts';
 import { grid, Uniforms, type Program } from '../src/gpu/runtime.ts';
 import type { Shape } from '../src/tensor.ts';
 import { contiguousStrides } from '../src/ops/util.ts';
 
 export type PadMode = 'constant' | 'reflect' | 'symmetric';
 
-export function padProgram(inShape: Shape, before: number[], outShape: Shape, mode: PadMode, valueBits: number): Program {
+function buildPadProgram(inShape: Shape, before: number[], outShape: Shape, mode: PadMode, valueBits: number): Program {
   const n = outShape.reduce((a, b) => a * b, 1);
   return {
     shader: 'pad', label: `pad_${mode}`,
@@ -37,3 +38,6 @@ export function padRef(x: ArrayLike<number>, inShape: Shape, before: number[], o
   }
   return out;
 }
+
+/** Memoised: the same arguments give the same Program object. */
+export const padProgram = memo(buildPadProgram);

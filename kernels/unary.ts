@@ -1,4 +1,5 @@
 // Elementwise unary ops and casts: shaders/unary.wgsl. One pipeline per (op, dtype, vec4).
+import { memo } from '../src/gpu/memo.ts';
 import { grid, Uniforms, type Program } from '../src/gpu/runtime.ts';
 import { wgslType, type DType } from '../src/tensor.ts';
 
@@ -14,7 +15,7 @@ export const ITEMS_PER_THREAD = 4;
 
 export interface UnaryParams { alpha?: number; beta?: number }
 
-export function unaryProgram(op: UnaryOp, inDtype: DType, outDtype: DType, n: number, p: UnaryParams = {}): Program {
+function buildUnaryProgram(op: UnaryOp, inDtype: DType, outDtype: DType, n: number, p: UnaryParams = {}): Program {
   const vec4 = n % 4 === 0 && n >= 4;
   const ti = wgslType(inDtype);
   const to = wgslType(outDtype);
@@ -68,3 +69,6 @@ const UNARY_REF: Record<UnaryOp, (v: number, p: UnaryParams) => number> = {
   cos: Math.cos,
   not: (v) => (v === 0 ? 1 : 0),
 };
+
+/** Memoised: the same arguments give the same Program object. */
+export const unaryProgram = memo(buildUnaryProgram);

@@ -1,4 +1,5 @@
 // Fused backward of unary ops: shaders/unary_grad.wgsl (dx = dy * f'(x), using x and y = f(x)).
+import { memo } from '../src/gpu/memo.ts';
 import { grid, Uniforms, type Program } from '../src/gpu/runtime.ts';
 import { ITEMS_PER_THREAD, type UnaryOp, type UnaryParams } from './unary.ts';
 
@@ -9,7 +10,7 @@ export const UNARY_GRAD_OPS = [
 ] as const satisfies readonly UnaryOp[];
 export type UnaryGradOp = (typeof UNARY_GRAD_OPS)[number];
 
-export function unaryGradProgram(op: UnaryGradOp, n: number, p: UnaryParams = {}): Program {
+function buildUnaryGradProgram(op: UnaryGradOp, n: number, p: UnaryParams = {}): Program {
   const vec4 = n % 4 === 0 && n >= 4;
   const items = vec4 ? n / 4 : n;
   return {
@@ -47,3 +48,6 @@ export function unaryGradRef(op: UnaryGradOp, x: ArrayLike<number>, y: ArrayLike
   for (let i = 0; i < x.length; i++) out[i] = dy[i] * D[op](x[i], y[i], p);
   return out;
 }
+
+/** Memoised: the same arguments give the same Program object. */
+export const unaryGradProgram = memo(buildUnaryGradProgram);

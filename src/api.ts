@@ -1,7 +1,7 @@
 // Engine-level API: flush, sync, profile, warmup, backend info, debug flags.
 import { engine, tidy, ready } from './tensor.ts';
 import type { DeviceInfo } from './gpu/device.ts';
-import type { ProfileEntry, Program } from './gpu/runtime.ts';
+import type { ProfileEntry, RecordedDispatch } from './gpu/runtime.ts';
 
 /** Submit all recorded GPU work now (kiln otherwise submits on readback). */
 export function flush(): void {
@@ -71,7 +71,7 @@ export async function profile<T>(fn: () => T | Promise<T>): Promise<ProfileResul
  */
 export async function warmup(fn: () => unknown): Promise<number> {
   const e = engine();
-  const programs: Program[] = [];
+  const programs: RecordedDispatch[] = [];
   e.recording = programs;
   try {
     tidy(() => { fn(); });

@@ -24,6 +24,9 @@ export class BufferPool {
   liveBuffers = 0;
   created = 0;
 
+  /** called when buffers are destroyed (the engine drops bind groups that name them) */
+  onDestroy: (() => void) | null = null;
+
   constructor(private device: GPUDevice, private maxPooledBytes = 1 << 30) {}
 
   /** A buffer for a dispatch output (`forUpload`: one that queue.writeBuffer will fill). */
@@ -68,6 +71,7 @@ export class BufferPool {
       if (this.pooledBytes + size > this.maxPooledBytes) {
         buf.destroy();
         this.allocatedBytes -= size;
+        this.onDestroy?.();
         continue;
       }
       let list = this.free.get(size);
@@ -84,5 +88,6 @@ export class BufferPool {
     for (const list of this.free.values()) for (const b of list) { b.destroy(); this.allocatedBytes -= b.size; }
     this.free.clear();
     this.pooledBytes = 0;
+    this.onDestroy?.();
   }
 }

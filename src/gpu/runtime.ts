@@ -53,10 +53,14 @@ export function grid(n: number, perGroup: number, maxDim = 65535): [number, numb
 
 export interface ProfileEntry { kernel: string; ms: number }
 
+/** A dispatch seen in a dry run (warmup): enough to build its pipeline ahead of time. */
+export interface RecordedDispatch { program: Program; nIn: number; nOut: number }
+
 const ARENA_BYTES = 1 << 18;
 const UNIFORM_ALIGN = 256;
 const MAX_DISPATCHES_PER_BATCH = 2048;
 const QUERY_CAPACITY = 4096;
+const MAX_BIND_GROUPS = 4096;
 
 export class Engine {
   readonly device: GPUDevice;
@@ -65,6 +69,11 @@ export class Engine {
   readonly pool: BufferPool;
   private pipelines = new Map<string, GPUComputePipeline>();
   private modules = new Map<string, GPUShaderModule>();
+  private layouts = new Map<string, { bgl: GPUBindGroupLayout; pl: GPUPipelineLayout; sig: string }>();
+  private programKeys = new WeakMap<Program, string>();
+  private bindGroups = new Map<string, GPUBindGroup>();
+  private bufferIds = new WeakMap<GPUBuffer, number>();
+  private nextBufferId = 0;
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private arena: GPUBuffer;
@@ -106,6 +115,7 @@ export class Engine {
     this.info = acq.info;
     this.pool = new BufferPool(this.device);
     this.tuning = { threadRows: this.info.isSoftware };
+    this.pool.onDestroy = () => this.bindGroups.clear();
     this.arena = this.device.createBuffer({ size: ARENA_BYTES, usage: 0x40 /* UNIFORM */ | 0x8 /* COPY_DST */ });
     void this.device.lost.then((info) => {
       this.lostInfo = `${info.reason}: ${info.message}`;
@@ -136,9 +146,15 @@ export class Engine {
     }
   }
 
-  private static key(p: Program): string {
-    const ov = p.overrides ? Object.keys(p.overrides).sort().map((k) => `${k}=${p.overrides![k]}`).join(',') : '';
-    return `${p.shader}|${defineKey(p.defines)}|${ov}`;
+  /** Pipeline cache key: shader, defines, overrides and binding signature (cached per Program). */
+  private keyOf(p: Program, sig: string): string {
+    let k = this.programKeys.get(p);
+    if (k === undefined) {
+      const ov = p.overrides ? Object.keys(p.overrides).sort().map((n) => `${n}=${p.overrides![n]}`).join(',') : '';
+      k = `${p.shader}|${defineKey(p.defines)}|${ov}`;
+      this.programKeys.set(p, k);
+    }
+    return `${k}|${sig}`;
   }
 
   private module(p: Program): GPUShaderModule {
@@ -153,12 +169,34 @@ export class Engine {
     return mod;
   }
 
-  pipeline(p: Program): GPUComputePipeline {
-    const key = Engine.key(p);
+  /**
+   * Every kernel binds its inputs (read-only storage), then its outputs (read-write storage), then
+   * at most one uniform block, bound with a dynamic offset into the uniform arena. One explicit
+   * layout per (inputs, outputs, uniform) lets bind groups be cached and reused across dispatches.
+   */
+  private layout(nIn: number, nOut: number, uniform: boolean): { bgl: GPUBindGroupLayout; pl: GPUPipelineLayout; sig: string } {
+    const sig = `${nIn}:${nOut}:${uniform ? 1 : 0}`;
+    let l = this.layouts.get(sig);
+    if (!l) {
+      const entries: GPUBindGroupLayoutEntry[] = [];
+      let b = 0;
+      for (let i = 0; i < nIn; i++) entries.push({ binding: b++, visibility: 4 /* COMPUTE */, buffer: { type: 'read-only-storage' } });
+      for (let i = 0; i < nOut; i++) entries.push({ binding: b++, visibility: 4, buffer: { type: 'storage' } });
+      if (uniform) entries.push({ binding: b++, visibility: 4, buffer: { type: 'uniform', hasDynamicOffset: true } });
+      const bgl = this.device.createBindGroupLayout({ entries, label: `kiln ${sig}` });
+      l = { bgl, pl: this.device.createPipelineLayout({ bindGroupLayouts: [bgl] }), sig };
+      this.layouts.set(sig, l);
+    }
+    return l;
+  }
+
+  pipeline(p: Program, nIn: number, nOut: number): GPUComputePipeline {
+    const lay = this.layout(nIn, nOut, !!p.uniforms);
+    const key = this.keyOf(p, lay.sig);
     let pipe = this.pipelines.get(key);
     if (pipe) return pipe;
     pipe = this.device.createComputePipeline({
-      layout: 'auto',
+      layout: lay.pl,
       label: key,
       compute: { module: this.module(p), entryPoint: 'main', constants: p.overrides },
     });
@@ -167,20 +205,50 @@ export class Engine {
     return pipe;
   }
 
-  /** Compile pipelines ahead of use, asynchronously. */
-  async compile(programs: Program[]): Promise<void> {
-    const pending = new Map<string, Program>();
-    for (const p of programs) {
-      const key = Engine.key(p);
-      if (!this.pipelines.has(key)) pending.set(key, p);
+  /** Compile pipelines ahead of use, asynchronously (createComputePipelineAsync, in parallel). */
+  async compile(programs: RecordedDispatch[]): Promise<void> {
+    const pending = new Map<string, RecordedDispatch & { pl: GPUPipelineLayout }>();
+    for (const r of programs) {
+      const lay = this.layout(r.nIn, r.nOut, !!r.program.uniforms);
+      const key = this.keyOf(r.program, lay.sig);
+      if (!this.pipelines.has(key)) pending.set(key, { ...r, pl: lay.pl });
     }
-    await Promise.all([...pending].map(async ([key, p]) => {
+    await Promise.all([...pending].map(async ([key, r]) => {
       const pipe = await this.device.createComputePipelineAsync({
-        layout: 'auto', label: key, compute: { module: this.module(p), entryPoint: 'main', constants: p.overrides },
+        layout: r.pl, label: key, compute: { module: this.module(r.program), entryPoint: 'main', constants: r.program.overrides },
       });
       this.stats.pipelinesCompiled++;
       this.pipelines.set(key, pipe);
     }));
+  }
+
+  private bufferId(b: GPUBuffer): number {
+    let id = this.bufferIds.get(b);
+    if (id === undefined) this.bufferIds.set(b, (id = ++this.nextBufferId));
+    return id;
+  }
+
+  /** A bind group for these buffers, made once and reused (least recently used ones dropped). */
+  private bindGroup(bgl: GPUBindGroupLayout, sig: string, inputs: GPUBuffer[], outputs: GPUBuffer[], uniformSize: number): GPUBindGroup {
+    let key = `${sig}|${uniformSize}`;
+    for (const b of inputs) key += `,${this.bufferId(b)}`;
+    key += ';';
+    for (const b of outputs) key += `,${this.bufferId(b)}`;
+    let bg = this.bindGroups.get(key);
+    if (bg) {
+      this.bindGroups.delete(key);
+      this.bindGroups.set(key, bg);
+      return bg;
+    }
+    const entries: GPUBindGroupEntry[] = [];
+    let n = 0;
+    for (const buf of inputs) entries.push({ binding: n++, resource: { buffer: buf } });
+    for (const buf of outputs) entries.push({ binding: n++, resource: { buffer: buf } });
+    if (uniformSize) entries.push({ binding: n++, resource: { buffer: this.arena, offset: 0, size: uniformSize } });
+    bg = this.device.createBindGroup({ layout: bgl, entries });
+    this.bindGroups.set(key, bg);
+    if (this.bindGroups.size > MAX_BIND_GROUPS) this.bindGroups.delete(this.bindGroups.keys().next().value as string);
+    return bg;
   }
 
   takeUsedPipelines(): number {
@@ -200,26 +268,24 @@ export class Engine {
   }
 
   /** While set, dispatch() only collects programs (a dry run for warmup; nothing executes). */
-  recording: Program[] | null = null;
+  recording: RecordedDispatch[] | null = null;
 
   /** Record a dispatch. Bindings: inputs (0..), then outputs, then the uniform block (last). */
   dispatch(p: Program, inputs: GPUBuffer[], outputs: GPUBuffer[]): void {
     this.checkAlive(p.label ?? p.shader);
-    if (this.recording) { this.recording.push(p); return; }
+    if (this.recording) { this.recording.push({ program: p, nIn: inputs.length, nOut: outputs.length }); return; }
     const ubytes = p.uniforms ? Math.ceil(p.uniforms.byteLength / UNIFORM_ALIGN) * UNIFORM_ALIGN : 0;
     if (this.arenaUsed + ubytes > ARENA_BYTES || this.dispatches >= MAX_DISPATCHES_PER_BATCH) this.flush();
-    const pipe = this.pipeline(p);
+    const pipe = this.pipeline(p, inputs.length, outputs.length);
     this.used.add(pipe);
-    const entries: GPUBindGroupEntry[] = [];
-    let b = 0;
-    for (const buf of inputs) entries.push({ binding: b++, resource: { buffer: buf } });
-    for (const buf of outputs) entries.push({ binding: b++, resource: { buffer: buf } });
+    const lay = this.layout(inputs.length, outputs.length, !!p.uniforms);
+    const usize = p.uniforms ? p.uniforms.byteLength : 0;
+    const bind = this.bindGroup(lay.bgl, lay.sig, inputs, outputs, usize);
+    const offset = this.arenaUsed;
     if (p.uniforms) {
-      p.uniforms.writeTo(this.arenaView, this.arenaUsed);
-      entries.push({ binding: b++, resource: { buffer: this.arena, offset: this.arenaUsed, size: p.uniforms.byteLength } });
+      p.uniforms.writeTo(this.arenaView, offset);
       this.arenaUsed += ubytes;
     }
-    const bind = this.device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries });
     let pass: GPUComputePassEncoder;
     if (this.profiling) {
       if (this.queryLabels.length + 2 > QUERY_CAPACITY) this.flush();
@@ -235,7 +301,8 @@ export class Engine {
       pass = this.ensurePass();
     }
     pass.setPipeline(pipe);
-    pass.setBindGroup(0, bind);
+    if (p.uniforms) pass.setBindGroup(0, bind, [offset]);
+    else pass.setBindGroup(0, bind);
     const [x, y = 1, z = 1] = p.workgroups;
     pass.dispatchWorkgroups(x, y, z);
     if (this.profiling) this.endPass();
