@@ -3,6 +3,7 @@
 //   shaders/matmul.subgroup.wgsl  CPU-backed adapters (lavapipe/llvmpipe) with 8-wide subgroups:
 //                                 no shared memory, A rows handed between lanes by subgroupBroadcast.
 //   shaders/matmul.wgsl           everything else: workgroup-shared tiles, 4x4 per thread.
+import { memo } from '../src/gpu/memo.ts';
 import { grid, Uniforms, type Program } from '../src/gpu/runtime.ts';
 import type { Engine } from '../src/gpu/runtime.ts';
 import { broadcastStrides, coalesce } from '../src/ops/util.ts';
@@ -72,7 +73,7 @@ function batchLayout(d: MatMulDims): { shape: number[]; aStride: number[]; bStri
   return { shape: c.shape.reverse(), aStride: c.strides[0].reverse(), bStride: c.strides[1].reverse(), count };
 }
 
-export function matMulProgram(d: MatMulDims, cfg: MatMulConfig): Program {
+function buildMatMulProgram(d: MatMulDims, cfg: MatMulConfig): Program {
   const { M, N, K, transposeA: ta, transposeB: tb } = d;
   const lay = batchLayout(d);
   // vec4 access needs the contiguous dimension of that operand to be a multiple of 4.
@@ -171,3 +172,6 @@ export function matMulRef(
   }
   return { values: out, shape: [...batch, M, N] };
 }
+
+/** Memoised: the same dims and config give the same Program object. */
+export const matMulProgram = memo(buildMatMulProgram);

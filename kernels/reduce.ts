@@ -4,6 +4,7 @@
 // into chunks and finished by a second pass over partial states); otherwise COLS (a thread per
 // output column, each walking `len` with coalesced loads across threads).
 import { grid, Uniforms, type Program } from '../src/gpu/runtime.ts';
+import { memo } from '../src/gpu/memo.ts';
 import { empty, engine, type Tensor, type DType } from '../src/tensor.ts';
 
 export type ReduceOp = 'sum' | 'mean' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin' | 'logsumexp';
@@ -29,6 +30,9 @@ function uni(rows: number, len: number, chunk: number, chunks: number, inner: nu
   return new Uniforms().u32(rows, len, chunk, chunks, inner, 0).f32(scale).u32(0);
 }
 
+/** Memoised Program: uniforms from [rows, len, chunk, chunks, inner, scale]. */
+const prog = memo((p: Omit<Program, 'uniforms'>, u: [number, number, number, number, number, number]): Program => ({ ...p, uniforms: uni(...u) }));
+
 function rowsGrid(chunks: number, rows: number): [number, number, number] {
   return [chunks, Math.min(rows, 65535), Math.ceil(rows / 65535)];
 }
@@ -44,32 +48,28 @@ export function reduce(op: ReduceOp, x: Tensor, outer: number, len: number, inne
   const defs = { [`OP_${shaderOp(op)}`]: true, TO: to };
   if (inner > 1) {
     const n = outer * inner;
-    e.dispatch({
+    e.dispatch(prog({
       shader: 'reduce', label: `reduce_${op}_cols`, defines: { ...defs, COLS: true }, overrides: { WG },
-      workgroups: grid(n, WG), uniforms: uni(outer, len, len, 1, inner, scale),
-    }, [x.buffer], [out.buffer]);
+      workgroups: grid(n, WG), }, [outer, len, len, 1, inner, scale]), [x.buffer], [out.buffer]);
     return out;
   }
   const rows = outer;
   if (e.tuning.threadRows) return reduceThreads(op, x, rows, len, out, defs, scale);
   const chunks = rows < SPLIT_ROWS_BELOW && len > 2 * CHUNK ? Math.min(256, Math.ceil(len / CHUNK)) : 1;
   if (chunks === 1) {
-    e.dispatch({
+    e.dispatch(prog({
       shader: 'reduce', label: `reduce_${op}`, defines: { ...defs, ROWS: true }, overrides: { WG },
-      workgroups: rowsGrid(1, rows), uniforms: uni(rows, len, len, 1, 1, scale),
-    }, [x.buffer], [out.buffer]);
+      workgroups: rowsGrid(1, rows), }, [rows, len, len, 1, 1, scale]), [x.buffer], [out.buffer]);
     return out;
   }
   const chunk = Math.ceil(len / chunks);
   const partial = empty([rows * chunks * 2], 'float32');
-  e.dispatch({
+  e.dispatch(prog({
     shader: 'reduce', label: `reduce_${op}_partial`, defines: { ...defs, ROWS: true, OUT_STATE: true }, overrides: { WG },
-    workgroups: rowsGrid(chunks, rows), uniforms: uni(rows, len, chunk, chunks, 1, scale),
-  }, [x.buffer], [partial.buffer]);
-  e.dispatch({
+    workgroups: rowsGrid(chunks, rows), }, [rows, len, chunk, chunks, 1, scale]), [x.buffer], [partial.buffer]);
+  e.dispatch(prog({
     shader: 'reduce', label: `reduce_${op}_final`, defines: { ...defs, ROWS: true, IN_STATE: true }, overrides: { WG },
-    workgroups: rowsGrid(1, rows), uniforms: uni(rows, chunks, chunks, 1, 1, scale),
-  }, [partial.buffer], [out.buffer]);
+    workgroups: rowsGrid(1, rows), }, [rows, chunks, chunks, 1, 1, scale]), [partial.buffer], [out.buffer]);
   partial.dispose();
   return out;
 }
@@ -84,17 +84,15 @@ function reduceThreads(op: ReduceOp, x: Tensor, rows: number, len: number, out: 
   const e = engine();
   const { vec4, chunk, chunks } = threadChunking(rows, len);
   if (chunks === 1) {
-    e.dispatch({
+    e.dispatch(prog({
       shader: 'reduce', label: `reduce_${op}`, defines: { ...defs, ROWT: true, VEC4: vec4 }, overrides: { WG: TWG },
-      workgroups: grid(rows, TWG), uniforms: uni(rows, len, len, 1, 1, scale),
-    }, [x.buffer], [out.buffer]);
+      workgroups: grid(rows, TWG), }, [rows, len, len, 1, 1, scale]), [x.buffer], [out.buffer]);
     return out;
   }
   const partial = partialStates(op, x, rows, len);
-  e.dispatch({
+  e.dispatch(prog({
     shader: 'reduce', label: `reduce_${op}_final`, defines: { ...defs, ROWT: true, IN_STATE: true }, overrides: { WG: TWG },
-    workgroups: grid(rows, TWG), uniforms: uni(rows, chunks, chunks, 1, 1, scale),
-  }, [partial.buffer], [out.buffer]);
+    workgroups: grid(rows, TWG), }, [rows, chunks, chunks, 1, 1, scale]), [partial.buffer], [out.buffer]);
   partial.dispose();
   return out;
 }
@@ -116,10 +114,9 @@ export function partialStates(op: ReduceOp, x: Tensor, rows: number, len: number
   const { vec4, chunk, chunks } = threadChunking(rows, len);
   const partial = empty([rows * chunks * 2], 'float32');
   const defs = { [`OP_${shaderOp(op)}`]: true, TO: reduceOutDtype(op) === 'int32' ? 'i32' : 'f32' };
-  engine().dispatch({
+  engine().dispatch(prog({
     shader: 'reduce', label: `reduce_${op}_partial`, defines: { ...defs, ROWT: true, VEC4: vec4, OUT_STATE: true }, overrides: { WG: TWG },
-    workgroups: grid(rows * chunks, TWG), uniforms: uni(rows, len, chunk, chunks, 1, 1),
-  }, [x.buffer], [partial.buffer]);
+    workgroups: grid(rows * chunks, TWG), }, [rows, len, chunk, chunks, 1, 1]), [x.buffer], [partial.buffer]);
   return partial;
 }
 

@@ -1,5 +1,6 @@
 // softmax / logSoftmax over the last axis: shaders/softmax.wgsl.
-import { grid, Uniforms } from '../src/gpu/runtime.ts';
+import { grid, Uniforms, type Program } from '../src/gpu/runtime.ts';
+import { memo } from '../src/gpu/memo.ts';
 
 import { empty, engine, type Tensor } from '../src/tensor.ts';
 import { partialStates, threadChunking } from './reduce.ts';
@@ -13,6 +14,9 @@ function uni(rows: number, len: number, chunk: number, chunks: number): Uniforms
   return new Uniforms().u32(rows, len, 0, chunk, chunks, 0, 0, 0);
 }
 
+/** Memoised Program: uniforms from [rows, len, chunk, chunks]. */
+const prog = memo((p: Omit<Program, 'uniforms'>, u: [number, number, number, number]): Program => ({ ...p, uniforms: uni(...u) }));
+
 /** softmax (or logSoftmax) of x viewed as [rows, len]; returns a new tensor of `shape`. */
 export function softmax(x: Tensor, rows: number, len: number, log: boolean): Tensor {
   const e = engine();
@@ -24,7 +28,7 @@ export function softmax(x: Tensor, rows: number, len: number, log: boolean): Ten
     // chunked logsumexp pass, then every (row, chunk) thread writes its part.
     const { vec4, chunk, chunks } = threadChunking(rows, len);
     const defines = { LOG: log, THREAD: true, VEC4: vec4, STATES: chunks > 1 };
-    const p = { shader: 'softmax', label, defines, overrides: { WG: TWG }, workgroups: grid(rows * chunks, TWG), uniforms: uni(rows, len, chunk, chunks) };
+    const p = prog({ shader: 'softmax', label, defines, overrides: { WG: TWG }, workgroups: grid(rows * chunks, TWG) }, [rows, len, chunk, chunks]);
     if (chunks === 1) {
       e.dispatch(p, [x.buffer], [out.buffer]);
     } else {
@@ -35,13 +39,12 @@ export function softmax(x: Tensor, rows: number, len: number, log: boolean): Ten
     return out;
   }
   const thread = len <= THREAD_MAX_LEN;
-  e.dispatch({
+  e.dispatch(prog({
     shader: 'softmax', label,
     defines: { LOG: log, ROWS: !thread, THREAD: thread },
     overrides: { WG: thread ? TWG : WG },
     workgroups: thread ? grid(rows, TWG) : [Math.min(rows, 65535), Math.ceil(rows / 65535)],
-    uniforms: uni(rows, len, len, 1),
-  }, [x.buffer], [out.buffer]);
+  }, [rows, len, len, 1]), [x.buffer], [out.buffer]);
   return out;
 }
 
