@@ -46,4 +46,15 @@ export const elementwise: Suite[] = [
     kiln: (k, [x]) => k.sigmoid(x),
     tfjs: (tf, [x]) => tf.sigmoid(x),
   },
+  {
+    // Per-op cost of the library itself: 100 dependent adds on 64 values (the GPU work is tiny),
+    // as in an unrolled recurrent step. Rate: bytes moved, but the ms per op is the point.
+    name: 'add_chain_100x64',
+    needs: ['add'],
+    inputs: [{ shape: [64] }, { shape: [64] }],
+    work: { bytes: 100 * bytesOf([64], [64], [64]) },
+    kiln: (k, [a, b]) => { let v = a; for (let i = 0; i < 100; i++) v = k.add(v, b); return v; },
+    tfjs: (tf, [a, b]) => { let v = a; for (let i = 0; i < 100; i++) v = tf.add(v, b); return v; },
+    tol: 1e-3,
+  },
 ];
