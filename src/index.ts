@@ -15,3 +15,4 @@ export { noGrad } from './autograd/tape.ts';
 export * from './ops/losses.ts';
 export { fit, formatProgress, historyCsv, type FitOptions, type FitResult, type Progress, type HistoryEntry } from './train/fit.ts';
 export * from './io/checkpoint.ts';
+export * from './optim/index.ts';
