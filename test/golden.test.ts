@@ -1,13 +1,14 @@
 // The conformance runner on ../shared/golden (PyTorch golden vectors) and on hand-made case files.
 import './setup.ts';
 import { suite } from 'uvu';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { observeTensors } from '../src/tensor.ts';
 import { kiln, assert } from './helpers.ts';
 import { runGolden, runGoldenCli, formatReport, type Report, type CaseResult } from '../src/golden/runner.ts';
+import { listCaseFiles, loadGoldenFile, isBadCase, type GoldenCase } from '../src/golden/format.ts';
 
 const t = suite('golden');
 
@@ -50,7 +51,18 @@ const golden = () => (goldenReport ??= (requireGolden(), run(GOLDEN)));
 
 t('../shared/golden exists beside the repo', () => requireGolden());
 
-t('no golden case fails, and the cases kiln can run pass (forward only)', async () => {
+/** The case as stored in ../shared/golden (to know which grads it has). */
+function goldenCase(family: string, name: string): GoldenCase {
+  for (const file of listCaseFiles(GOLDEN)) {
+    const f = loadGoldenFile(GOLDEN, file);
+    if (f.family !== family) continue;
+    const c = f.cases.find((q) => q.name === name);
+    if (c && !isBadCase(c)) return c;
+  }
+  return assert.unreachable(`no golden case ${family}/${name}`) as never;
+}
+
+t('no golden case fails, and the cases kiln can run pass, outputs and gradients', async () => {
   const rep = await golden();
   const fails = rep.cases.filter((c) => c.status === 'FAIL');
   assert.is(fails.length, 0, `failures:\n${fails.map((c) => `${c.id}: ${c.reason}`).join('\n')}`);
@@ -66,15 +78,23 @@ t('no golden case fails, and the cases kiln can run pass (forward only)', async 
     for (const name of names) {
       const c = byName(rep, family, name);
       assert.is(c.status, 'PASS', `${c.id}: ${c.reason}`);
-      assert.ok(c.maxAbsErr !== null && c.maxAbsErr <= c.tolerance!.atol + c.tolerance!.rtol, `${c.id} error ${c.maxAbsErr}`);
-      assert.ok(c.checked.length > 0, `${c.id} checked nothing`);
-      assert.is(c.gradsChecked, false);
-      assert.match(c.gradsNote ?? '', /autograd not in kiln yet/);
+      const g = goldenCase(family, name);
+      const want = [...Object.keys(g.outputs).map((k) => `outputs.${k}`), ...Object.keys(g.grads).map((k) => `grads.${k}`)];
+      assert.ok(Object.keys(g.grads).length > 0, `${c.id} has grads`);
+      assert.equal([...c.checked].sort(), want.sort(), `${c.id}: every output and every gradient is compared`);
+      assert.is(c.gradsChecked, true, `${c.id}: grads checked`);
+      assert.is(c.gradsNote, undefined);
+      for (const [what, e] of Object.entries(c.errors)) {
+        const tensor = what.startsWith('grads.') ? g.grads[what.slice(6)] : g.outputs[what.slice(8)];
+        const scale = Math.max(...Array.from(tensor.data, Math.abs));
+        assert.ok(e.maxAbsErr <= c.tolerance!.atol + c.tolerance!.rtol * scale, `${c.id} ${what}: error ${e.maxAbsErr}`);
+      }
     }
   }
   assert.equal(byName(rep, 'softmax', 'cross_entropy_mean').op, 'cross_entropy(mean)');
   assert.equal(byName(rep, 'upsample_pad', 'reflect_pad_1111').op, 'reflect_pad');
-  assert.is(rep.forwardOnly, rep.passed, 'every pass is forward-only until autograd lands');
+  assert.is(rep.forwardOnly, 0, 'every golden case has grads, and every pass checked them');
+  for (const c of rep.cases) if (c.status === 'PASS') assert.ok(c.gradsChecked, `${c.id} passed without its gradients`);
 });
 
 t('families kiln cannot run yet are SKIPs naming the missing op', async () => {
@@ -109,7 +129,8 @@ t('the matMul-based mappings (pointwise conv, hierarchical softmax) pass with a 
     const c = rep.cases.find((r) => r.id === id);
     assert.is(c?.status, 'PASS', `${id}: ${c?.reason}`);
   }
-  assert.equal(rep.cases.find((r) => r.id === 'hierarchical_softmax/hsm_n3_d5_c3_v10')!.checked.sort(), ['outputs.logp_all', 'outputs.loss']);
+  assert.equal(rep.cases.find((r) => r.id === 'hierarchical_softmax/hsm_n3_d5_c3_v10')!.checked.sort(),
+    ['grads.Wc', 'grads.Ww', 'grads.bc', 'grads.bw', 'grads.h', 'outputs.logp_all', 'outputs.loss']);
   assert.is(rep.failed, 0);
 });
 
@@ -125,8 +146,9 @@ t('kiln golden prints one line per case and the summary line last', async () => 
   assert.equal([+m![1], +m![2], +(m![3] ?? 0)], [rep.passed, rep.failed, rep.skipped]);
   assert.ok(caseLines.includes('SKIP conv2d/conv2d_k3_s1_same: op conv2d not in kiln yet') || typeof (kiln as unknown as Record<string, unknown>).conv2d === 'function');
   const relu6 = caseLines.find((l) => l.startsWith('PASS activations/relu6 '));
-  assert.match(relu6 ?? '', /relu6 +max abs err \S+ +max rel err \S+ +\(forward only; grads not checked: autograd not in kiln yet\)$/);
-  assert.ok(lines.some((l) => /^gradients: checked in 0 case\(s\); not checked in \d+ passing case\(s\)/.test(l)));
+  assert.match(relu6 ?? '', /relu6 +max abs err \S+ +max rel err \S+ +\(outputs and grads\)$/);
+  assert.not.ok(lines.some((l) => /not checked|forward only/.test(l)), 'no "grads not checked" wording: every runnable case checks its grads');
+  assert.ok(lines.includes(`gradients: checked in ${rep.passed} case(s)`), lines.slice(-3).join('\n'));
 });
 
 t('--json prints a machine-readable report', async () => {
@@ -140,6 +162,9 @@ t('--json prints a machine-readable report', async () => {
   assert.is(c.op, 'cross_entropy(mean)');
   assert.type(c.maxAbsErr, 'number');
   assert.type(c.maxRelErr, 'number');
+  assert.is(c.gradsChecked, true);
+  assert.ok(c.checked.includes('grads.logits'), c.checked.join(', '));
+  assert.type(c.errors['grads.logits'].maxAbsErr, 'number');
   assert.match(rep.cases.find((r: CaseResult) => r.id === 'ctc/ctc_T8_N2_C5').reason, /ctcLoss/);
   assert.match(rep.summary, SUMMARY);
 });
@@ -224,6 +249,87 @@ t('wrong values FAIL, bad files FAIL cleanly, unknown families and ops SKIP', as
     const json = await cli(dir, true);
     assert.is(json.code, 1);
     assert.is(JSON.parse(json.lines.join('\n')).failed, rep.failed);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+t('gradients: a case whose outputs pass but whose grads are wrong FAILs; malformed grads FAIL', async () => {
+  const relu6 = (name: string, extra: Record<string, unknown>) => ({ ...act(name, 'relu6', [-1, 2, 7], [0, 2, 6]), ...extra });
+  const up = { y: T([3], [1, 2, 3]) };
+  const dir = tempDir({
+    'acts.json': {
+      family: 'activations',
+      cases: [
+        relu6('grads_right', { upstream: up, grads: { x: T([3], [0, 2, 0]) } }),
+        relu6('grads_wrong', { upstream: up, grads: { x: T([3], [0, 2, 3]) } }),
+        relu6('grads_no_upstream', { grads: { x: T([3], [0, 2, 0]) } }),
+        relu6('grads_bad_upstream', { upstream: { y: T([2], [1, 2]) }, grads: { x: T([3], [0, 2, 0]) } }),
+        relu6('grads_not_an_input', { upstream: up, grads: { z: T([3], [0, 2, 0]) } }),
+        relu6('grads_bad_shape', { upstream: up, grads: { x: T([1, 3], [0, 2, 0]) } }),
+        relu6('no_grads', {}),
+        { ...relu6('forward_wrong', { upstream: up, grads: { x: T([3], [0, 2, 0]) } }), outputs: { y: T([3], [0, 2, 5]) } },
+      ],
+    },
+  });
+  try {
+    const rep = await run(dir);
+    const st = (name: string) => byName(rep, 'activations', name);
+    assert.is(st('grads_right').status, 'PASS', st('grads_right').reason);
+    assert.is(st('grads_right').gradsChecked, true);
+    assert.equal(st('grads_right').checked, ['outputs.y', 'grads.x']);
+    const wrong = st('grads_wrong');
+    assert.is(wrong.status, 'FAIL');
+    assert.is(wrong.errors['outputs.y'].maxAbsErr, 0, 'the forward pass is right');
+    assert.match(wrong.reason!, /^grads\.x\[2\]: got 0, want 3 .*1 of 3 values out of tolerance/);
+    assert.is(wrong.maxAbsErr, 3);
+    assert.match(st('grads_no_upstream').reason!, /grads need upstream\.y/);
+    assert.match(st('grads_bad_upstream').reason!, /upstream\.y is float32 \[2\], outputs\.y is \[3\]/);
+    assert.match(st('grads_not_an_input').reason!, /grads\.z names no input/);
+    assert.match(st('grads_bad_shape').reason!, /grads\.x: kiln's shape \[3\] does not match the golden shape \[1,3\]/);
+    for (const n of ['grads_no_upstream', 'grads_bad_upstream', 'grads_not_an_input', 'grads_bad_shape']) assert.is(st(n).status, 'FAIL', n);
+    assert.is(st('no_grads').status, 'PASS');
+    assert.is(st('no_grads').gradsChecked, false);
+    assert.is(st('no_grads').gradsNote, 'the case has no grads');
+    assert.is(st('forward_wrong').status, 'FAIL');
+    assert.is(st('forward_wrong').gradsChecked, false, 'grads are checked only once the outputs pass');
+    assert.is(rep.forwardOnly, 1);
+    const lines = formatReport(rep);
+    assert.ok(lines.some((l) => /^FAIL activations\/grads_wrong +relu6 +max abs err 3\.00e\+0 .*grads\.x\[2\]: got 0, want 3/.test(l)), lines.join('\n'));
+    assert.ok(lines.some((l) => /^PASS activations\/grads_right +relu6 .*\(outputs and grads\)$/.test(l)), lines.join('\n'));
+    assert.ok(lines.some((l) => /^PASS activations\/no_grads +relu6 .*\(forward only: the case has no grads\)$/.test(l)), lines.join('\n'));
+    assert.ok(lines.includes('gradients: checked in 3 case(s); 1 passing case(s) have no grads (forward outputs only)'), lines.join('\n'));
+    // an op that records no gradient shows as all-zero gradients, with a hint
+    const noRule = await run(dir, { ops: { relu6: (x: kiln.Tensor) => kiln.noGrad(() => kiln.relu6(x)) } });
+    const r = byName(noRule, 'activations', 'grads_right');
+    assert.is(r.status, 'FAIL');
+    assert.match(r.reason!, /grads\.x\[1\]: got 0, want 2 .*kiln's gradient is all zeros: does every op of the relu6 mapping record its gradient\?/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+t('gradients of multi-output cases use every output\'s upstream (hierarchical softmax)', async () => {
+  requireGolden();
+  const src = JSON.parse(readFileSync(join(GOLDEN, 'hierarchical_softmax.json'), 'utf8'));
+  const base = src.cases.find((c: { name: string }) => c.name === 'hsm_n3_d5_c3_v10');
+  const scaled = (name: string, output: string) => {
+    const c = JSON.parse(JSON.stringify(base));
+    c.name = name;
+    c.upstream[output].data = c.upstream[output].data.map((v: number) => 2 * v);
+    return c;
+  };
+  const dir = tempDir({ 'hsm.json': { ...src, cases: [base, scaled('loss_up_x2', 'loss'), scaled('logp_up_x2', 'logp_all')] } });
+  try {
+    const rep = await run(dir);
+    const st = (name: string) => byName(rep, 'hierarchical_softmax', name);
+    assert.is(st('hsm_n3_d5_c3_v10').status, 'PASS', st('hsm_n3_d5_c3_v10').reason);
+    assert.is(st('hsm_n3_d5_c3_v10').gradsChecked, true);
+    for (const n of ['loss_up_x2', 'logp_up_x2']) {
+      assert.is(st(n).status, 'FAIL', `${n}: a wrong upstream for one output must change the gradients`);
+      assert.match(st(n).reason!, /^grads\.h\[/);
+      assert.is(st(n).errors['outputs.loss'].maxAbsErr <= 1e-5, true);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

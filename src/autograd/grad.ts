@@ -22,6 +22,11 @@ export function gradients(op: string, f: () => Tensor, xs: Tensor[], dy?: Tensor
     x.assertAlive(op);
     if (x.dtype !== 'float32') fail(op, `cannot differentiate with respect to a ${x.dtype} tensor ${fmtShape(x.shape)} (argument ${i}); only float32 tensors have gradients`);
   });
+  if (dy !== undefined) {
+    if (!(dy instanceof Tensor)) fail(op, `dy (the upstream gradient) must be a Tensor, got ${dy === null ? 'null' : typeof dy}`);
+    dy.assertAlive(op);
+    if (dy.dtype !== 'float32') fail(op, `dy must be float32, got a ${dy.dtype} tensor ${fmtShape(dy.shape)}`);
+  }
   const tape = new Tape();
   for (const x of xs) tape.track(x);
   const created = beginCapture();
@@ -59,7 +64,9 @@ export function gradients(op: string, f: () => Tensor, xs: Tensor[], dy?: Tensor
   } finally {
     cleanup([value]);
   }
-  return { value, grads };
+  // f may return a tensor it did not make (an input, a variable): the caller gets its own handle,
+  // so disposing the value never disposes that tensor
+  return { value: created.includes(value) ? value : view(value, value.shape), grads };
 }
 
 function backprop(op: string, tape: Tape, y: Tensor, dy: Tensor | undefined, xs: Tensor[]): Tensor[] {
@@ -74,7 +81,7 @@ function backprop(op: string, tape: Tape, y: Tensor, dy: Tensor | undefined, xs:
       const dys = node.outputs.map((o) => acc.get(o.id) ?? null);
       if (dys.every((d) => d === null)) continue;
       e.labelPrefix = `${prefix}gradient of kiln.${node.op}: `;
-      const dxs = tidy(() => runBackward(node, dys));
+      const dxs = tidy(() => runBackward(node, dys, node.inputs.map((x) => tape.isTracked(x))));
       node.inputs.forEach((x, k) => {
         const dx = dxs[k];
         if (!dx || !tape.isTracked(x)) return;
@@ -99,18 +106,26 @@ function backprop(op: string, tape: Tape, y: Tensor, dy: Tensor | undefined, xs:
   } finally {
     e.labelPrefix = prefix;
   }
+  const given = new Map<number, Tensor>();
   const out = xs.map((x) => {
     const g = acc.get(x.id);
-    acc.delete(x.id);
+    if (g) {
+      acc.delete(x.id);
+      given.set(x.id, g);
+      return g;
+    }
+    // the same tensor passed twice gets the same (whole) gradient twice, as in PyTorch
+    const first = given.get(x.id);
+    if (first) return view(first, first.shape);
     // a tensor the result does not depend on has a zero gradient (as in tfjs)
-    return g ?? zerosLike(x);
+    return zerosLike(x);
   });
   for (const g of acc.values()) g.dispose();
   return out;
 }
 
-function runBackward(node: Node, dys: (Tensor | null)[]): (Tensor | null)[] {
-  const dxs = node.backward(dys);
+function runBackward(node: Node, dys: (Tensor | null)[], needs: boolean[]): (Tensor | null)[] {
+  const dxs = node.backward(dys, needs);
   if (dxs.length !== node.inputs.length) {
     throw new Error(`kiln: internal error: the gradient of ${node.op} returned ${dxs.length} gradients for ${node.inputs.length} inputs`);
   }

@@ -3,8 +3,11 @@
 // this through `record`, right where they are defined, with their gradient rule beside them.
 import { Tensor, setTidyGuard, fmtShape } from '../tensor.ts';
 
-/** Upstream gradients in, one gradient (or null: none) per input out. */
-export type Backward = (dys: (Tensor | null)[]) => (Tensor | null)[];
+/**
+ * Upstream gradients in, one gradient (or null: none) per input out. `needs[k]` says whether
+ * input k's gradient is wanted (the input is tracked); a rule may skip the others (null).
+ */
+export type Backward = (dys: (Tensor | null)[], needs: boolean[]) => (Tensor | null)[];
 
 export interface Node {
   op: string;

@@ -3,10 +3,10 @@
 // (feature-detected at run time, so e.g. matMul is used as soon as it lands) and a forward
 // function from named input tensors to named output tensors, in the golden's own names.
 //
-// `forward` is a pure composition of kiln's public ops. That is what a later autograd can
-// differentiate: grads[x] = d/dx sum_k sum(upstream[k] * outputs[k]) (the golden convention),
-// compared with the case's `grads`. (For CTC, compare grads.logits, never aux.grad_log_probs_torch:
-// see the README's traps.)
+// `forward` is a pure composition of kiln's public ops, so the runner differentiates it with
+// kiln.grads: grads[x] = d/dx sum_k sum(upstream[k] * outputs[k]) (the golden convention),
+// compared with the case's `grads`. Every op a mapping uses must therefore record its gradient.
+// (For CTC, compare grads.logits, never aux.grad_log_probs_torch: see the README's traps.)
 import type * as KilnModule from '../index.ts';
 import type { Tensor } from '../tensor.ts';
 import type { GoldenCase } from './format.ts';

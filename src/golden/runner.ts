@@ -1,7 +1,8 @@
 // The conformance runner: every case of every golden file in a directory (../shared/golden/README.md)
 // run through kiln and checked with the case's own tolerance. `kiln golden DIR [--json]` calls
 // runGoldenCli; tests call runGolden. Which kiln ops a family maps to lives in cases.ts, file
-// parsing in format.ts, the elementwise check in compare.ts.
+// parsing in format.ts, the elementwise check in compare.ts. A case passes when its forward
+// outputs and its gradients (every `grads` tensor, through kiln's autograd) are within tolerance.
 import { observeTensors } from '../tensor.ts';
 import * as kilnModule from '../index.ts';
 import type { Tensor } from '../tensor.ts';
@@ -27,8 +28,11 @@ export interface CaseResult {
   maxRelErr: number | null;
   /** why a case failed or was skipped */
   reason?: string;
-  /** the golden tensors compared, e.g. ['outputs.y'] */
+  /** the golden tensors compared, e.g. ['outputs.y', 'grads.x'] */
   checked: string[];
+  /** per compared tensor, e.g. errors['grads.x'] */
+  errors: Record<string, { maxAbsErr: number; maxRelErr: number }>;
+  /** the case's grads were compared with kiln's gradients */
   gradsChecked: boolean;
   /** for a forward-only pass: why the case's grads were not checked */
   gradsNote?: string;
@@ -40,7 +44,7 @@ export interface Report {
   passed: number;
   failed: number;
   skipped: number;
-  /** passes whose gradients were not checked */
+  /** passes whose gradients were not checked (cases without grads) */
   forwardOnly: number;
   /** tensors left alive by the run (should be 0) */
   leakedTensors: number;
@@ -48,8 +52,6 @@ export interface Report {
   /** the final line: 'N passed, N failed, N skipped' */
   summary: string;
 }
-
-const AUTOGRAD_MISSING = 'autograd not in kiln yet';
 
 export interface RunOptions {
   /**
@@ -100,7 +102,7 @@ async function runFiles(dir: string, k: Kiln, cases: CaseResult[]): Promise<void
 }
 
 function result(file: string, family: string, name: string, op: string, status: Status): CaseResult {
-  return { id: `${family}/${name}`, file, family, name, op, status, maxAbsErr: null, maxRelErr: null, checked: [], gradsChecked: false };
+  return { id: `${family}/${name}`, file, family, name, op, status, maxAbsErr: null, maxRelErr: null, checked: [], errors: {}, gradsChecked: false };
 }
 
 /** A file (or directory) that yields no cases: reported under its own name. */
@@ -151,26 +153,92 @@ export async function runCase(file: string, family: string, c: GoldenCase, k: Ki
   } finally {
     kiln.dispose(outs);
   }
-  const done: CaseResult = {
+  if (checks.every((ch) => ch.ok) && Object.keys(c.grads).length) {
+    // the forward pass is right: now its gradients
+    const g = await gradientCheck(plan, forward, c, k);
+    if (typeof g === 'string') return { ...summarize(r, checks), status: 'FAIL', reason: g };
+    checks.push(...g);
+    return { ...summarize(r, checks), gradsChecked: true };
+  }
+  const done = summarize(r, checks);
+  return done.status === 'PASS' && !Object.keys(c.grads).length ? { ...done, gradsNote: 'the case has no grads' } : done;
+}
+
+/** The case's result from its checks: PASS when every one is within tolerance. */
+function summarize(r: CaseResult, checks: Check[]): CaseResult {
+  const bad = checks.filter((ch) => !ch.ok);
+  const errors: CaseResult['errors'] = {};
+  for (const ch of checks) errors[ch.what] = { maxAbsErr: ch.maxAbsErr, maxRelErr: ch.maxRelErr };
+  return {
     ...r,
-    status: checks.every((ch) => ch.ok) ? 'PASS' : 'FAIL',
+    status: bad.length ? 'FAIL' : 'PASS',
     maxAbsErr: Math.max(...checks.map((ch) => ch.maxAbsErr)),
     maxRelErr: Math.max(...checks.map((ch) => ch.maxRelErr)),
     checked: checks.map((ch) => ch.what),
+    errors,
+    ...(bad.length ? { reason: bad.map((ch) => ch.message).join('; ') } : {}),
   };
-  const bad = checks.filter((ch) => !ch.ok);
-  if (bad.length) return { ...done, reason: bad.map((ch) => ch.message).join('; ') };
-  const grads = gradientCheck(plan, c);
-  return Object.keys(c.grads).length ? { ...done, gradsChecked: grads.checked, gradsNote: grads.note } : done;
 }
 
 /**
- * Where gradient checks plug in once kiln has autograd: differentiate
- * L = sum_k sum(upstream[k] * forward(inputs)[k]) w.r.t. every float input and compare with
- * c.grads through compareTensor (CTC: grads.logits only; see the golden README's traps).
+ * The golden gradient convention: grads[x] = d/dx L with L = sum_k sum(upstream[k] * outputs[k]),
+ * for every float input x the case has grads for. kiln.grads differentiates the same forward
+ * mapping: with dy = upstream for one output, with L itself (the per-output products summed) for
+ * several. Returns one check per grads tensor, or why the gradients could not be computed.
+ * (CTC, once mapped: its grads hold logits only, never aux.grad_log_probs_torch; README traps.)
  */
-function gradientCheck(_plan: Plan, _c: GoldenCase): { checked: boolean; note?: string } {
-  return { checked: false, note: AUTOGRAD_MISSING };
+async function gradientCheck(plan: Plan, forward: NonNullable<Plan['forward']>, c: GoldenCase, k: Kiln): Promise<Check[] | string> {
+  const names = Object.keys(c.grads);
+  for (const n of names) {
+    const x = c.inputs[n];
+    if (!x) return `case does not follow the ${plan.op} conventions: grads.${n} names no input (inputs: ${Object.keys(c.inputs).join(', ')})`;
+    if (x.dtype !== 'float32') return `case does not follow the ${plan.op} conventions: grads.${n} is for the ${x.dtype} input ${n}; only float inputs have gradients`;
+  }
+  const outNames = Object.keys(c.outputs);
+  for (const o of outNames) {
+    const u = c.upstream[o];
+    if (!u) return `case does not follow the gradient convention: grads need upstream.${o}, the upstream gradient of outputs.${o}`;
+    const want = c.outputs[o].shape;
+    if (u.dtype !== 'float32' || u.shape.length !== want.length || u.shape.some((d, i) => d !== want[i])) {
+      return `case does not follow the gradient convention: upstream.${o} is ${u.dtype} [${u.shape}], outputs.${o} is [${want}]`;
+    }
+  }
+  const ins = makeInputs(c);
+  const ups: Record<string, Tensor> = {};
+  for (const o of outNames) ups[o] = kiln.tensor(c.upstream[o].data, c.upstream[o].shape, 'float32');
+  const xs = names.map((n) => ins[n]);
+  const run = (...ts: Tensor[]) => {
+    const m = { ...ins };
+    names.forEach((n, i) => { m[n] = ts[i]; });
+    return forward(k, m);
+  };
+  let grads: Tensor[] = [];
+  try {
+    if (outNames.length === 1) {
+      const o = outNames[0];
+      grads = kiln.grads((...ts) => run(...ts)[o])(xs, ups[o]);
+    } else {
+      grads = kiln.grads((...ts) => {
+        const outs = run(...ts);
+        return outNames.map((o) => kiln.sum(kiln.mul(outs[o], ups[o]))).reduce((a, b) => kiln.add(a, b));
+      })(xs);
+    }
+    const checks: Check[] = [];
+    for (let i = 0; i < names.length; i++) {
+      const want = c.grads[names[i]];
+      const got = await grads[i].data();
+      const ch = compareTensor(`grads.${names[i]}`, got, grads[i].shape, want, c.tolerance);
+      if (!ch.ok && got.every((v) => v === 0) && want.data.some((v) => v !== 0)) {
+        ch.message += `; kiln's gradient is all zeros: does every op of the ${plan.op} mapping record its gradient?`;
+      }
+      checks.push(ch);
+    }
+    return checks;
+  } catch (e) {
+    return `kiln threw while differentiating ${plan.op}: ${(e as Error).message}`;
+  } finally {
+    kiln.dispose([grads, ins, ups]);
+  }
 }
 
 function makeInputs(c: GoldenCase): Record<string, Tensor> {
@@ -189,7 +257,7 @@ export function formatCase(r: CaseResult, width = 0, opWidth = 0): string {
   if (r.status === 'SKIP') return `SKIP ${r.id}: ${r.reason}`;
   const errs = r.maxAbsErr === null ? '' : `  max abs err ${num(r.maxAbsErr)}  max rel err ${num(r.maxRelErr)}`;
   if (r.status === 'FAIL') return r.op === '-' ? `FAIL ${r.id}: ${r.reason}` : `FAIL ${id}  ${op}${errs}: ${r.reason}`;
-  return `PASS ${id}  ${op}${errs}${r.gradsNote ? `  (forward only; grads not checked: ${r.gradsNote})` : ''}`;
+  return `PASS ${id}  ${op}${errs}${r.gradsChecked ? '  (outputs and grads)' : r.gradsNote ? `  (forward only: ${r.gradsNote})` : ''}`;
 }
 
 /** The report as lines of text, the last one the summary. */
@@ -199,7 +267,7 @@ export function formatReport(rep: Report): string[] {
   const opWidth = Math.max(0, ...shown.map((c) => c.op.length));
   const lines = rep.cases.map((c) => formatCase(c, width, opWidth));
   const gradsChecked = rep.cases.filter((c) => c.gradsChecked).length;
-  lines.push(`gradients: checked in ${gradsChecked} case(s); not checked in ${rep.forwardOnly} passing case(s) (forward outputs only: ${AUTOGRAD_MISSING})`);
+  lines.push(`gradients: checked in ${gradsChecked} case(s)${rep.forwardOnly ? `; ${rep.forwardOnly} passing case(s) have no grads (forward outputs only)` : ''}`);
   if (rep.leakedTensors) lines.push(`warning: the run left ${rep.leakedTensors} tensor(s) alive`);
   lines.push(rep.summary);
   return lines;

@@ -20,33 +20,35 @@ export function recordUnary(op: UnaryOp, x: Tensor, y: Tensor, p: UnaryParams = 
   return record(op, [x], y, () => [zerosLike(x)]); // sign, floor, ceil, round: piecewise constant
 }
 
+// Each rule computes only the gradients that are wanted (`na`, `nb`: the input is tracked), so
+// e.g. mul(x, constant) costs one dispatch backward, not two.
 const GRADS: Partial<Record<BinaryOp, (a: Tensor, b: Tensor, y: Tensor) => Backward>> = {
-  add: (a, b) => ([dy]) => [sumToShape(dy!, a.shape), sumToShape(dy!, b.shape)],
-  sub: (a, b) => ([dy]) => [sumToShape(dy!, a.shape), sumToShape(E.neg(dy!), b.shape)],
-  mul: (a, b) => ([dy]) => [sumToShape(E.mul(dy!, b), a.shape), sumToShape(E.mul(dy!, a), b.shape)],
-  div: (a, b) => ([dy]) => [
-    sumToShape(E.div(dy!, b), a.shape),
-    sumToShape(E.neg(E.div(E.mul(dy!, a), E.square(b))), b.shape),
+  add: (a, b) => ([dy], [na, nb]) => [na ? sumToShape(dy!, a.shape) : null, nb ? sumToShape(dy!, b.shape) : null],
+  sub: (a, b) => ([dy], [na, nb]) => [na ? sumToShape(dy!, a.shape) : null, nb ? sumToShape(E.neg(dy!), b.shape) : null],
+  mul: (a, b) => ([dy], [na, nb]) => [na ? sumToShape(E.mul(dy!, b), a.shape) : null, nb ? sumToShape(E.mul(dy!, a), b.shape) : null],
+  div: (a, b) => ([dy], [na, nb]) => [
+    na ? sumToShape(E.div(dy!, b), a.shape) : null,
+    nb ? sumToShape(E.neg(E.div(E.mul(dy!, a), E.square(b))), b.shape) : null,
   ],
-  squaredDifference: (a, b) => ([dy]) => {
+  squaredDifference: (a, b) => ([dy], [na, nb]) => {
     const g = E.mul(E.mul(dy!, 2), E.sub(a, b));
-    return [sumToShape(g, a.shape), sumToShape(E.neg(g), b.shape)];
+    return [na ? sumToShape(g, a.shape) : null, nb ? sumToShape(E.neg(g), b.shape) : null];
   },
   // Ties share the gradient evenly, as PyTorch's maximum/minimum.
-  maximum: (a, b) => ([dy]) => {
+  maximum: (a, b) => ([dy], [na, nb]) => {
     const w = E.add(E.cast(E.greater(a, b), 'float32'), E.mul(E.cast(E.equal(a, b), 'float32'), 0.5));
-    return [sumToShape(E.mul(dy!, w), a.shape), sumToShape(E.mul(dy!, E.sub(1, w)), b.shape)];
+    return [na ? sumToShape(E.mul(dy!, w), a.shape) : null, nb ? sumToShape(E.mul(dy!, E.sub(1, w)), b.shape) : null];
   },
-  minimum: (a, b) => ([dy]) => {
+  minimum: (a, b) => ([dy], [na, nb]) => {
     const w = E.add(E.cast(E.less(a, b), 'float32'), E.mul(E.cast(E.equal(a, b), 'float32'), 0.5));
-    return [sumToShape(E.mul(dy!, w), a.shape), sumToShape(E.mul(dy!, E.sub(1, w)), b.shape)];
+    return [na ? sumToShape(E.mul(dy!, w), a.shape) : null, nb ? sumToShape(E.mul(dy!, E.sub(1, w)), b.shape) : null];
   },
   // d/da a^b = b a^(b-1); d/db a^b = a^b log(a), taken as 0 where a <= 0 (as PyTorch where a == 0)
-  pow: (a, b, y) => ([dy]) => {
-    const da = E.mul(dy!, E.mul(b, E.pow(a, E.sub(b, 1))));
+  pow: (a, b, y) => ([dy], [na, nb]) => {
+    const da = na ? sumToShape(E.mul(dy!, E.mul(b, E.pow(a, E.sub(b, 1)))), a.shape) : null;
+    if (!nb) return [da, null];
     const safeLog = E.where(E.greater(a, 0), E.log(E.maximum(a, 1e-30)), 0);
-    const db = E.mul(dy!, E.mul(y, safeLog));
-    return [sumToShape(da, a.shape), sumToShape(db, b.shape)];
+    return [da, sumToShape(E.mul(dy!, E.mul(y, safeLog)), b.shape)];
   },
 };
 
@@ -59,9 +61,9 @@ export function recordBinary(op: BinaryOp, a: Tensor, b: Tensor, y: Tensor): Ten
 
 export function recordWhere(cond: Tensor, a: Tensor, b: Tensor, y: Tensor): Tensor {
   if (!tracking(a, b) || y.dtype !== 'float32') return y;
-  return record('where', [cond, a, b], y, ([dy]) => [
+  return record('where', [cond, a, b], y, ([dy], [, na, nb]) => [
     null,
-    sumToShape(E.where(cond, dy!, 0), a.shape),
-    sumToShape(E.where(cond, 0, dy!), b.shape),
+    na ? sumToShape(E.where(cond, dy!, 0), a.shape) : null,
+    nb ? sumToShape(E.where(cond, 0, dy!), b.shape) : null,
   ]);
 }

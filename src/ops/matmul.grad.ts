@@ -7,14 +7,15 @@ import { matMul } from './matmul.ts';
 
 export function recordMatMul(a: Tensor, b: Tensor, tA: boolean, tB: boolean, y: Tensor): Tensor {
   if (!tracking(a, b)) return y;
-  return record('matMul', [a, b], y, ([dy]) => {
+  // only the wanted gradients: for x·W with a constant x, one matMul backward, not two
+  return record('matMul', [a, b], y, ([dy], [na, nb]) => {
     const g = dy!;
-    let da: Tensor;
-    let db: Tensor;
-    if (!tA && !tB) { da = matMul(g, b, false, true); db = matMul(a, g, true, false); }
-    else if (tA && !tB) { da = matMul(b, g, false, true); db = matMul(a, g, false, false); }
-    else if (!tA && tB) { da = matMul(g, b, false, false); db = matMul(g, a, true, false); }
-    else { da = matMul(b, g, true, true); db = matMul(g, a, true, true); }
-    return [sumToShape(da, a.shape), sumToShape(db, b.shape)];
+    let da: Tensor | null = null;
+    let db: Tensor | null = null;
+    if (!tA && !tB) { if (na) da = matMul(g, b, false, true); if (nb) db = matMul(a, g, true, false); }
+    else if (tA && !tB) { if (na) da = matMul(b, g, false, true); if (nb) db = matMul(a, g, false, false); }
+    else if (!tA && tB) { if (na) da = matMul(g, b, false, false); if (nb) db = matMul(g, a, true, false); }
+    else { if (na) da = matMul(b, g, true, true); if (nb) db = matMul(g, a, true, true); }
+    return [da && sumToShape(da, a.shape), db && sumToShape(db, b.shape)];
   });
 }

@@ -28,12 +28,12 @@ export function recordSlice(x: Tensor, begin: number[], y: Tensor): Tensor {
 
 export function recordConcat(xs: Tensor[], axis: number, y: Tensor): Tensor {
   if (!xs.some((x) => tracking(x)) || y.dtype !== 'float32') return y;
-  return record('concat', xs, y, ([dy]) => {
+  return record('concat', xs, y, ([dy], needs) => {
     let offset = 0;
-    return xs.map((x) => {
+    return xs.map((x, k) => {
       const begin = x.shape.map((_, i) => (i === axis ? offset : 0));
       offset += x.shape[axis];
-      return M.slice(dy!, begin, [...x.shape]);
+      return needs[k] ? M.slice(dy!, begin, [...x.shape]) : null;
     });
   });
 }

@@ -5,7 +5,7 @@ import type { ReduceOp } from '../../kernels/reduce.ts';
 import { record, tracking } from '../autograd/tape.ts';
 import { reshape, broadcastTo } from './movement.ts';
 import * as E from './elementwise.ts';
-import { sum } from './reduce.ts';
+import { sum, prod } from './reduce.ts';
 
 export function recordReduce(op: ReduceOp, x: Tensor, axes: number[], y: Tensor): Tensor {
   if (!tracking(x) || y.dtype !== 'float32') return y;
@@ -17,7 +17,17 @@ export function recordReduce(op: ReduceOp, x: Tensor, axes: number[], y: Tensor)
     switch (op) {
       case 'sum': return [g];
       case 'mean': return [E.mul(g, 1 / Math.max(len, 1))];
-      case 'prod': return [E.mul(g, E.div(spread(y), x))]; // y / x: undefined where x == 0
+      case 'prod': {
+        // the product of the other elements of the slice, also where x has zeros (y / x is 0/0
+        // there): with q = P / x' (P the product of the non-zeros, x' = x with zeros read as 1),
+        // it is q if the slice has no zero, q (= P) at the one zero if it has one, else 0
+        const isZero = E.equal(x, 0);
+        const safe = E.where(isZero, 1, x);
+        const zeros = spread(sum(E.cast(isZero, 'float32'), axes, true));
+        const q = E.div(spread(prod(safe, axes, true)), safe);
+        const keep = E.logicalOr(E.equal(zeros, 0), E.logicalAnd(isZero, E.equal(zeros, 1)));
+        return [E.mul(g, E.where(keep, q, 0))];
+      }
       case 'logsumexp': return [E.mul(g, E.exp(E.sub(x, spread(y))))];
       case 'max': case 'min': {
         // ties share the gradient evenly (PyTorch's amax/amin)
