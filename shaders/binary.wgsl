@@ -66,9 +66,11 @@ fn apply(x: V, y: V) -> VO {
 }
 #endif
 #if OP_pow
-// Real power with PyTorch's conventions: x^0 = 1, negative bases with integral exponents.
+// Real power with PyTorch's conventions: x^0 = 1, negative bases with integral exponents,
+// 0^y = 0 for y > 0 and Inf for y < 0 (the builtin leaves a zero base undefined).
 fn apply(x: V, y: V) -> VO {
-  let r = pow(abs(x), y);
+  let inf = V(bitcast<f32>(0x7f800000u | (u.rank & 0u)));
+  let r = select(pow(abs(x), y), select(inf, V(0.0), y > V(0.0)), x == V(0.0));
   let yi = round(y);
   let integral = yi == y;
   let odd = integral & (abs(yi - 2.0 * floor(yi * 0.5)) == V(1.0));

@@ -32,7 +32,8 @@ export class Variable extends Tensor {
 
 /**
  * A trainable (or not) variable initialised with a copy of `initial` (tf.variable). Names must be
- * unique among live variables; one is made up when omitted.
+ * unique among live variables; one is made up when omitted. `initial` stays the caller's: create
+ * it inside kiln.tidy (`kiln.tidy(() => kiln.variable(kiln.randomNormal(...)))`) or dispose it.
  */
 export function variable(initial: Tensor, trainable = true, name?: string, dtype?: DType): Variable {
   assertTensor('variable', 'initial', initial);
