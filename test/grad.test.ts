@@ -234,4 +234,17 @@ t('checkNumerics names the op being differentiated when the backward pass makes 
   }
 });
 
+t('a result reached only through non-differentiable ops says which ones', async () => {
+  const x = kiln.tensor([1, -2, 3]);
+  expectThrows(() => kiln.grad((v) => kiln.sum(kiln.cast(kiln.argMax(v, 0), 'float32')))(x), /not differentiable/, /kiln\.argMax/);
+  expectThrows(() => kiln.grad((v) => kiln.sum(kiln.cast(kiln.greater(v, 0), 'float32')))(x), /kiln\.greater/);
+  // a mask times x still has a gradient: the mask path is simply constant
+  const g = kiln.grad((v) => kiln.sum(kiln.mul(kiln.cast(kiln.greater(v, 0), 'float32'), v)))(x);
+  assert.equal([...await g.data()], [1, 0, 1]);
+  // a loss that ignores x entirely: zeros, as documented
+  const z = kiln.grad(() => kiln.sum(kiln.ones([2])))(x);
+  assert.equal([...await z.data()], [0, 0, 0]);
+  kiln.dispose([x, g, z]);
+});
+
 t.run();

@@ -58,6 +58,11 @@ export function gradients(op: string, f: () => Tensor, xs: Tensor[], dy?: Tensor
     cleanup([]);
     fail(op, `dy has shape ${fmtShape(dy.shape)} but the function returned ${fmtShape(value.shape)}; they must match`);
   }
+  if (!tape.isTracked(value) && tape.blocked.size) {
+    cleanup([]);
+    const ops = [...tape.blocked].map((o) => `kiln.${o}`).join(', ');
+    fail(op, `the result does not depend differentiably on the inputs: they reach it only through ${ops}, which ${tape.blocked.size > 1 ? 'are' : 'is'} not differentiable (an integer or bool result has no gradient)`);
+  }
   let grads: Tensor[];
   try {
     grads = backprop(op, tape, value, dy, xs);

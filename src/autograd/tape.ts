@@ -19,6 +19,8 @@ export interface Node {
 export class Tape {
   nodes: Node[] = [];
   tracked = new Set<number>();
+  /** non-differentiable ops that tracked tensors went into (for a clear error if nothing else is left) */
+  blocked = new Set<string>();
   /** tensors the backward closures may read: they survive tidy() until the tape is done */
   held = new Set<Tensor>();
 
@@ -66,6 +68,12 @@ export function record<T extends Tensor | Tensor[]>(op: string, inputs: Tensor[]
   for (const t of outputs) tape.held.add(t);
   for (const t of saved) tape.held.add(t);
   return out;
+}
+
+/** Note that a tracked input went into `op`, whose integer or bool result carries no gradient. */
+export function noteBlocked(op: string, ...inputs: Tensor[]): void {
+  const tape = activeTape();
+  if (tape && inputs.some((x) => tape.isTracked(x))) tape.blocked.add(op);
 }
 
 /** Backward of an op that has no gradient: fails clearly if a gradient ever flows into it. */

@@ -1,7 +1,7 @@
 // Gradient rules of the elementwise ops (written once, in terms of other ops and the fused
 // unary backward kernel). Comparisons, logical ops and rounding have no gradient.
 import type { Tensor } from '../tensor.ts';
-import { record, tracking, type Backward } from '../autograd/tape.ts';
+import { record, tracking, noteBlocked, type Backward } from '../autograd/tape.ts';
 import { sumToShape } from '../autograd/shape.ts';
 import { unaryGradProgram, UNARY_GRAD_OPS, type UnaryGradOp } from '../../kernels/unary_grad.ts';
 import type { UnaryOp, UnaryParams } from '../../kernels/unary.ts';
@@ -12,7 +12,8 @@ import { zerosLike } from './creation.ts';
 
 /** Record a unary op (y = f(x)); rounding/sign ops pass a zero gradient, as in tfjs. */
 export function recordUnary(op: UnaryOp, x: Tensor, y: Tensor, p: UnaryParams = {}): Tensor {
-  if (!tracking(x) || y.dtype !== 'float32') return y;
+  if (!tracking(x)) return y;
+  if (y.dtype !== 'float32') { noteBlocked(op === 'identity' ? 'cast' : op, x); return y; }
   if ((UNARY_GRAD_OPS as readonly string[]).includes(op)) {
     return record(op, [x], y, ([dy]) => [run(unaryGradProgram(op as UnaryGradOp, x.size, p), [x, y, dy!], x.shape, 'float32')]);
   }
@@ -53,9 +54,10 @@ const GRADS: Partial<Record<BinaryOp, (a: Tensor, b: Tensor, y: Tensor) => Backw
 };
 
 export function recordBinary(op: BinaryOp, a: Tensor, b: Tensor, y: Tensor): Tensor {
-  if (!tracking(a, b) || y.dtype !== 'float32') return y;
+  if (!tracking(a, b)) return y;
   const g = GRADS[op];
-  if (!g) return y; // comparisons and logical ops: bool results carry no gradient
+  if (y.dtype !== 'float32') { noteBlocked(op, a, b); return y; }
+  if (!g) { noteBlocked(op, a, b); return y; } // comparisons and logical ops: bool results carry no gradient
   return record(op, [a, b], y, g(a, b, y));
 }
 

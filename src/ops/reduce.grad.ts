@@ -2,13 +2,14 @@
 // broadcast back over the reduced axes. argMax/argMin give int32 results with no gradient.
 import type { Tensor } from '../tensor.ts';
 import type { ReduceOp } from '../../kernels/reduce.ts';
-import { record, tracking } from '../autograd/tape.ts';
+import { record, tracking, noteBlocked } from '../autograd/tape.ts';
 import { reshape, broadcastTo } from './movement.ts';
 import * as E from './elementwise.ts';
 import { sum, prod } from './reduce.ts';
 
 export function recordReduce(op: ReduceOp, x: Tensor, axes: number[], y: Tensor): Tensor {
-  if (!tracking(x) || y.dtype !== 'float32') return y;
+  if (!tracking(x)) return y;
+  if (y.dtype !== 'float32') { noteBlocked(op === 'argmax' ? 'argMax' : op === 'argmin' ? 'argMin' : op, x); return y; }
   const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const len = axes.reduce((n, a) => n * x.shape[a], 1);
   const spread = (t: Tensor) => broadcastTo(reshape(t, kept), x.shape);
