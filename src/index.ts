@@ -16,3 +16,4 @@ export * from './ops/losses.ts';
 export { fit, formatProgress, historyCsv, type FitOptions, type FitResult, type Progress, type HistoryEntry } from './train/fit.ts';
 export * from './io/checkpoint.ts';
 export * from './optim/index.ts';
+export * from './ops/depthwise.ts';

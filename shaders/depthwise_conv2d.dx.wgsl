@@ -1,0 +1,75 @@
+// Depthwise conv input gradient (kernels/depthwise_conv2d.ts):
+//   dx[n,ih,iw,c] = sum_{kh,kw,m} dy[n,oh,ow,c*M+m] * w[kh,kw,c,m]
+//   where oh*sh = ih + pt - kh*dh and ow*sw = iw + pl - kw*dw (skipped unless divisible, in range)
+// Modes: X4 (M == 1, C % 4 == 0: vec4 of channels throughout), else scalar per input channel
+// with a loop over the multiplier. A thread owns T inputs along W (each tap loaded once for T).
+struct U {
+  N: u32, H: u32, W: u32, C: u32,
+  OH: u32, OW: u32, M: u32, CM: u32,
+  KH: u32, KW: u32, sh: u32, sw: u32,
+  dh: u32, dw: u32, pt: i32, pl: i32,
+  CV: u32, B: u32, total: u32, act: u32,
+  hasBias: u32, R: u32, rows: u32, p0: u32,
+}
+#if X4
+alias V = vec4<f32>;
+#else
+alias V = f32;
+#endif
+@group(0) @binding(0) var<storage, read> dy: array<V>;
+@group(0) @binding(1) var<storage, read> w: array<V>;
+@group(0) @binding(2) var<storage, read_write> dx: array<V>;
+@group(0) @binding(3) var<uniform> u: U;
+
+const T = {{T}}u;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let t = gid.x + gid.y * nw.x * 64u;
+  if (t >= u.total) { return; }
+  // CV: vec4s (X4) or channels per pixel of dx
+  let cv = t % u.CV;
+  var r = t / u.CV;
+  let iwb = r % u.B;
+  r = r / u.B; // n*H + ih
+  let ih = i32(r % u.H);
+  let n = r / u.H;
+  let iw0 = iwb * T;
+  var acc: array<V, T>;
+  let sh = i32(u.sh);
+  let sw = i32(u.sw);
+  for (var kh = 0u; kh < u.KH; kh++) {
+    let ohs = ih + u.pt - i32(kh * u.dh);
+    if (ohs < 0 || ohs % sh != 0) { continue; }
+    let oh = u32(ohs / sh);
+    if (oh >= u.OH) { continue; }
+    let dyRow = (n * u.OH + oh) * u.OW;
+    for (var kw = 0u; kw < u.KW; kw++) {
+      let ows0 = i32(iw0) + u.pl - i32(kw * u.dw);
+#if X4
+      let wv = w[(kh * u.KW + kw) * u.CV + cv];
+#endif
+      for (var j = 0u; j < T; j++) {
+        let ows = ows0 + i32(j);
+        if (ows < 0 || ows % sw != 0) { continue; }
+        let ow = u32(ows / sw);
+        if (ow >= u.OW) { continue; }
+#if X4
+        acc[j] += dy[(dyRow + ow) * u.CV + cv] * wv;
+#else
+        let dyBase = (dyRow + ow) * u.CM + cv * u.M;
+        let wBase = (kh * u.KW + kw) * u.CM + cv * u.M;
+        for (var m = 0u; m < u.M; m++) {
+          acc[j] += dy[dyBase + m] * w[wBase + m];
+        }
+#endif
+      }
+    }
+  }
+  let outBase = r * u.W;
+  for (var j = 0u; j < T; j++) {
+    let iw = iw0 + j;
+    if (iw >= u.W) { break; }
+    dx[(outBase + iw) * u.CV + cv] = acc[j];
+  }
+}

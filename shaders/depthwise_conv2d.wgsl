@@ -1,0 +1,95 @@
+// Depthwise 2-D convolution, NHWC (kernels/depthwise_conv2d.ts):
+//   y[n,oh,ow,c*M+m] = act(b[c*M+m] + sum_{kh,kw} x[n, oh*sh+kh*dh-pt, ow*sw+kw*dw-pl, c] * w[kh,kw,c,m])
+// The filter [KH,KW,C,M] is [KH*KW, CM] in memory (CM = C*M), so it is read as vec4s of output
+// channels like y and the bias. Modes (defines), by how x is read for 4 output channels:
+//   X4  M == 1 and C % 4 == 0: x as vec4s too (the MobileNet case)
+//   G4  CM % 4 == 0, M > 1: the 4 input channels (oc+i)/M gathered as scalars
+//   (none) scalar: one output channel per thread
+// A thread owns T outputs along W for one (vec4 of) channel(s): each filter tap is loaded once
+// for T outputs. Channels are fastest across lanes, so loads and stores are contiguous. No
+// workgroup memory or barriers (costly on software Vulkan). act: 0 linear, 1 relu, 2 relu6.
+struct U {
+  N: u32, H: u32, W: u32, C: u32,
+  OH: u32, OW: u32, M: u32, CM: u32,
+  KH: u32, KW: u32, sh: u32, sw: u32,
+  dh: u32, dw: u32, pt: i32, pl: i32,
+  CV: u32, B: u32, total: u32, act: u32,
+  hasBias: u32, R: u32, rows: u32, p0: u32,
+}
+#if SCALAR
+alias V = f32;
+#else
+alias V = vec4<f32>;
+#endif
+#if X4
+@group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;
+#else
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+#endif
+@group(0) @binding(1) var<storage, read> w: array<V>;
+@group(0) @binding(2) var<storage, read> b: array<V>;
+@group(0) @binding(3) var<storage, read_write> y: array<V>;
+@group(0) @binding(4) var<uniform> u: U;
+
+const T = {{T}}u;
+
+// x at pixel p (flat n*H*W + ih*W + iw) for this thread's channels: ci = input channel offsets
+fn loadX(p: u32, ocv: u32, ci: vec4<u32>) -> V {
+#if X4
+  return x[p * u.CV + ocv];
+#else
+#if SCALAR
+  return x[p * u.C + ci.x];
+#else
+  let base = p * u.C;
+  return vec4<f32>(x[base + ci.x], x[base + ci.y], x[base + ci.z], x[base + ci.w]);
+#endif
+#endif
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let t = gid.x + gid.y * nw.x * 64u;
+  if (t >= u.total) { return; }
+  let ocv = t % u.CV;
+  var r = t / u.CV;
+  let owb = r % u.B;
+  r = r / u.B; // n*OH + oh
+  let oh = r % u.OH;
+  let n = r / u.OH;
+  let ow0 = owb * T;
+#if SCALAR
+  let ci = vec4<u32>(ocv / u.M, 0u, 0u, 0u);
+#else
+  let ci = (vec4<u32>(ocv * 4u) + vec4<u32>(0u, 1u, 2u, 3u)) / u.M;
+#endif
+  var acc: array<V, T>;
+  let ih0 = i32(oh * u.sh) - u.pt;
+  let iw0 = i32(ow0 * u.sw) - u.pl;
+  for (var kh = 0u; kh < u.KH; kh++) {
+    let ih = ih0 + i32(kh * u.dh);
+    if (ih < 0 || ih >= i32(u.H)) { continue; }
+    let rowBase = (n * u.H + u32(ih)) * u.W;
+    for (var kw = 0u; kw < u.KW; kw++) {
+      let wv = w[(kh * u.KW + kw) * u.CV + ocv];
+      let iwk = iw0 + i32(kw * u.dw);
+      for (var j = 0u; j < T; j++) {
+        let iw = iwk + i32(j * u.sw);
+        if (iw >= 0 && iw < i32(u.W)) {
+          acc[j] += loadX(rowBase + u32(iw), ocv, ci) * wv;
+        }
+      }
+    }
+  }
+  var bias = V(0.0);
+  if (u.hasBias != 0u) { bias = b[ocv]; }
+  let outBase = r * u.OW;
+  for (var j = 0u; j < T; j++) {
+    let ow = ow0 + j;
+    if (ow >= u.OW) { break; }
+    var v = acc[j] + bias;
+    if (u.act == 1u) { v = max(v, V(0.0)); }
+    else if (u.act == 2u) { v = clamp(v, V(0.0), V(6.0)); }
+    y[(outBase + ow) * u.CV + ocv] = v;
+  }
+}
