@@ -72,6 +72,7 @@ t('no golden case fails, and the cases kiln can run pass, outputs and gradients'
     ['softmax', ['softmax_4x7', 'softmax_2x33_large', 'log_softmax_4x7', 'log_softmax_2x33_large', 'cross_entropy_none', 'cross_entropy_mean', 'cross_entropy_sum_large']],
     ['embedding', ['embedding_lookup', 'sgns_v10_d4_b4_k3', 'sgns_v30_d8_b6_k5']],
     ['upsample_pad', ['reflect_pad_1111', 'reflect_pad_asym_2_1_1_3', 'reflect_pad_4444_9x9kernel']],
+    ['depthwise_conv2d', ['dw_k3_s1_same_m1', 'dw_k3_s2_same_m1', 'dw_k3_s1_same_m2', 'dw_k3_s2_same_m2', 'dw_k3_s1_valid_m2', 'dw_k5_s2_valid_m1']],
   ];
   if (hasMatMul) expected.push(['pointwise_conv2d', ['pw_s1', 'pw_s1_wide']], ['hierarchical_softmax', ['hsm_n3_d5_c3_v10', 'hsm_n4_d4_c4_v17']]);
   for (const [family, names] of expected) {
@@ -101,7 +102,7 @@ t('families kiln cannot run yet are SKIPs naming the missing op', async () => {
   const rep = await golden();
   const has = (op: string) => typeof (kiln as unknown as Record<string, unknown>)[op] === 'function';
   const expectSkip: [string, string | null, string][] = [
-    ['conv2d', null, 'conv2d'], ['depthwise_conv2d', null, 'depthwiseConv2d'], ['instance_norm', null, 'instanceNorm'],
+    ['conv2d', null, 'conv2d'], ['instance_norm', null, 'instanceNorm'],
     ['conditional_instance_norm', null, 'conditionalInstanceNorm'], ['ctc', null, 'ctcLoss'],
     ['batchnorm_inference', 'bn_eps1e-3', 'batchNorm'], ['batchnorm_inference', 'conv_bn_fold', 'conv2d'],
     ['lstm', 'lstm_cell_n3_i4_h5', 'lstmCell'], ['lstm', 'lstm_seq_T6_n2_i3_h4', 'lstm'],

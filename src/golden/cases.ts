@@ -198,6 +198,26 @@ function pointwiseConv2d(c: GoldenCase): Plan {
   };
 }
 
+// ---- depthwise conv (NHWC, filter [KH,KW,C,M], explicit pads [top, bottom, left, right]) ----
+
+function depthwiseConv2dFamily(c: GoldenCase): Plan {
+  const f = 'depthwise_conv2d';
+  const stride = nums(c.params.stride) ?? [1, 1];
+  const pads = nums(c.params.pads);
+  const dil = nums(c.params.dilation) ?? (typeof c.params.dilation === 'number' ? [c.params.dilation, c.params.dilation] : [1, 1]);
+  if (stride.length !== 2) throw new CaseError(`params.stride must be [sh, sw], got ${JSON.stringify(c.params.stride)}`);
+  if (!pads || pads.length !== 4) throw new CaseError(`params.pads must be [top, bottom, left, right], got ${JSON.stringify(c.params.pads)}`);
+  return {
+    op: 'depthwiseConv2d', needs: ['fusedDepthwiseConv2d'],
+    forward: (k, i) => ({
+      y: k.fusedDepthwiseConv2d({
+        x: need(i, 'x', f), filter: need(i, 'w', f), strides: [stride[0], stride[1]],
+        pad: [[pads[0], pads[1]], [pads[2], pads[3]]], dilations: [dil[0], dil[1]], bias: i.b ?? null,
+      }),
+    }),
+  };
+}
+
 // ---- hierarchical (class-factored) softmax ----------------------------------------------------
 
 function hierarchicalSoftmax(): Plan {
@@ -244,7 +264,7 @@ export const FAMILIES: Record<string, FamilyMapper> = {
   pointwise_conv2d: pointwiseConv2d,
   hierarchical_softmax: hierarchicalSoftmax,
   conv2d: () => pending('conv2d'),
-  depthwise_conv2d: () => pending('depthwiseConv2d'),
+  depthwise_conv2d: depthwiseConv2dFamily,
   batchnorm_inference: (c) => (c.inputs.w ? pending('conv2d+batchNorm', 'conv2d', 'batchNorm') : pending('batchNorm')),
   instance_norm: () => pending('instanceNorm'),
   conditional_instance_norm: () => pending('conditionalInstanceNorm'),
