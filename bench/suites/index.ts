@@ -5,5 +5,6 @@ import { softmax } from './softmax.ts';
 import { reduce } from './reduce.ts';
 import { elementwise } from './elementwise.ts';
 import { train } from './train.ts';
+import { depthwise } from './depthwise.ts';
 
-export const SUITES: Suite[] = [...matmul, ...softmax, ...reduce, ...elementwise, ...train];
+export const SUITES: Suite[] = [...matmul, ...softmax, ...reduce, ...elementwise, ...depthwise, ...train];
