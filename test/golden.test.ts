@@ -71,9 +71,13 @@ t('no golden case fails, and the cases kiln can run pass, outputs and gradients'
     ['activations', ['relu6', 'sigmoid', 'sigmoid_extreme', 'tanh', 'tanh_extreme']],
     ['softmax', ['softmax_4x7', 'softmax_2x33_large', 'log_softmax_4x7', 'log_softmax_2x33_large', 'cross_entropy_none', 'cross_entropy_mean', 'cross_entropy_sum_large']],
     ['embedding', ['embedding_lookup', 'sgns_v10_d4_b4_k3', 'sgns_v30_d8_b6_k5']],
-    ['upsample_pad', ['reflect_pad_1111', 'reflect_pad_asym_2_1_1_3', 'reflect_pad_4444_9x9kernel']],
+    ['upsample_pad', ['reflect_pad_1111', 'reflect_pad_asym_2_1_1_3', 'reflect_pad_4444_9x9kernel', 'upsample_nearest2x_2x3x4x3', 'upsample_nearest2x_1x1x2x1']],
     ['depthwise_conv2d', ['dw_k3_s1_same_m1', 'dw_k3_s2_same_m1', 'dw_k3_s1_same_m2', 'dw_k3_s2_same_m2', 'dw_k3_s1_valid_m2', 'dw_k5_s2_valid_m1']],
+    ['batchnorm_inference', ['bn_eps1e-3', 'bn_eps1e-5']],
+    ['instance_norm', ['in_eps1e-5', 'in_eps1e-3_1x1ch', 'in_eps1e-5_8x8']],
+    ['conditional_instance_norm', ['cin_by_id', 'cin_by_id_repeat_style', 'cin_interp', 'cin_interp_many_styles']],
   ];
+  if (typeof (kiln as unknown as Record<string, unknown>).conv2d === 'function') expected.push(['batchnorm_inference', ['conv_bn_fold']]);
   if (hasMatMul) expected.push(['pointwise_conv2d', ['pw_s1', 'pw_s1_wide']], ['hierarchical_softmax', ['hsm_n3_d5_c3_v10', 'hsm_n4_d4_c4_v17']]);
   for (const [family, names] of expected) {
     for (const name of names) {

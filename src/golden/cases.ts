@@ -157,7 +157,18 @@ function embedding(c: GoldenCase): Plan {
 
 function upsamplePad(c: GoldenCase): Plan {
   const mode = str(c.params.mode);
-  if (mode === 'nearest') return { op: 'upsample_nearest', needs: ['resizeNearestNeighbor'] };
+  if (mode === 'nearest') {
+    const scale = nums(c.params.scale) ?? (typeof c.params.scale === 'number' ? [c.params.scale, c.params.scale] : undefined);
+    if (!scale || scale.length !== 2 || !scale.every((v) => Number.isInteger(v) && v > 0)) throw new CaseError(`params.scale must be [sh, sw] (positive integers), got ${JSON.stringify(c.params.scale)}`);
+    return {
+      op: 'upsample_nearest', needs: ['resizeNearestNeighbor'],
+      forward: (k, i) => {
+        const x = need(i, 'x', 'upsample_pad');
+        if (x.rank !== 4) throw new CaseError(`x must be NHWC (rank 4), got shape [${x.shape}]`);
+        return { y: k.resizeNearestNeighbor(x, [x.shape[1] * scale[0], x.shape[2] * scale[1]]) };
+      },
+    };
+  }
   if (mode === 'reflect' || mode === 'symmetric' || mode === 'constant') {
     const pads = nums(c.params.pads);
     if (!pads || pads.length !== 4) throw new CaseError(`params.pads must be [top, bottom, left, right], got ${JSON.stringify(c.params.pads)}`);
@@ -247,6 +258,63 @@ function hierarchicalSoftmax(): Plan {
   };
 }
 
+// ---- normalisation (NHWC, channel last; eps from params) ------------------------------------
+
+function epsOf(c: GoldenCase, family: string): number {
+  const eps = c.params.eps;
+  if (typeof eps !== 'number' || !(eps >= 0)) throw new CaseError(`${family}: params.eps must be a non-negative number, got ${JSON.stringify(eps)}`);
+  return eps;
+}
+
+function batchNormInference(c: GoldenCase): Plan {
+  const f = 'batchnorm_inference';
+  const eps = epsOf(c, f);
+  const bn = (k: Kiln, i: Record<string, Tensor>, x: Tensor) =>
+    k.batchNorm(x, need(i, 'mean', f), need(i, 'var', f), need(i, 'beta', f), need(i, 'gamma', f), eps);
+  if (c.inputs.w) {
+    // conv2d(x, w) + b, then batchNorm with the running statistics (aux.w_folded/b_folded fold it)
+    const stride = nums(c.params.stride) ?? [1, 1];
+    const pads = nums(c.params.pads);
+    if (!pads || pads.length !== 4) throw new CaseError(`params.pads must be [top, bottom, left, right], got ${JSON.stringify(c.params.pads)}`);
+    return {
+      op: 'conv2d+batchNorm', needs: ['conv2d', 'batchNorm'],
+      forward: (k, i) => {
+        const conv = (k as unknown as Record<string, (...a: unknown[]) => Tensor>).conv2d;
+        const x = need(i, 'x', f);
+        const padded = k.pad(x, [[0, 0], [pads[0], pads[1]], [pads[2], pads[3]], [0, 0]]);
+        let y = conv(padded, need(i, 'w', f), stride, 'valid');
+        if (i.b) y = k.add(y, i.b);
+        return { y: bn(k, i, y) };
+      },
+    };
+  }
+  return { op: 'batchNorm', needs: ['batchNorm'], forward: (k, i) => ({ y: bn(k, i, need(i, 'x', f)) }) };
+}
+
+function instanceNormFamily(c: GoldenCase): Plan {
+  const f = 'instance_norm';
+  const eps = epsOf(c, f);
+  if (c.params.variance !== undefined && c.params.variance !== 'biased') return { op: 'instanceNorm', needs: [], skip: `instance_norm with params.variance ${JSON.stringify(c.params.variance)} is not mapped (biased is)` };
+  return {
+    op: 'instanceNorm', needs: ['instanceNorm'],
+    forward: (k, i) => ({ y: k.instanceNorm(need(i, 'x', f), i.gamma ?? null, i.beta ?? null, eps) }),
+  };
+}
+
+function conditionalInstanceNormFamily(c: GoldenCase): Plan {
+  const f = 'conditional_instance_norm';
+  const eps = epsOf(c, f);
+  const byId = !!c.inputs.style_ids;
+  if (byId === !!c.inputs.style_weights) throw new CaseError('a conditional_instance_norm case has exactly one of inputs.style_ids and inputs.style_weights');
+  return {
+    op: byId ? 'conditionalInstanceNorm(ids)' : 'conditionalInstanceNorm(weights)', needs: ['conditionalInstanceNorm'],
+    forward: (k, i) => ({
+      y: k.conditionalInstanceNorm(need(i, 'x', f), need(i, 'gamma_table', f), need(i, 'beta_table', f),
+        byId ? { styleIds: need(i, 'style_ids', f) } : { styleWeights: need(i, 'style_weights', f) }, eps),
+    }),
+  };
+}
+
 // ---- families whose kernels kiln does not have yet --------------------------------------------
 
 /** A plan that only names the kiln op the family needs: SKIP until it exists and is mapped here. */
@@ -265,9 +333,9 @@ export const FAMILIES: Record<string, FamilyMapper> = {
   hierarchical_softmax: hierarchicalSoftmax,
   conv2d: () => pending('conv2d'),
   depthwise_conv2d: depthwiseConv2dFamily,
-  batchnorm_inference: (c) => (c.inputs.w ? pending('conv2d+batchNorm', 'conv2d', 'batchNorm') : pending('batchNorm')),
-  instance_norm: () => pending('instanceNorm'),
-  conditional_instance_norm: () => pending('conditionalInstanceNorm'),
+  batchnorm_inference: batchNormInference,
+  instance_norm: instanceNormFamily,
+  conditional_instance_norm: conditionalInstanceNormFamily,
   lstm: recurrent('lstmCell', 'lstm'),
   gru: recurrent('gruCell', 'gru'),
   ctc: () => pending('ctcLoss'),

@@ -1,0 +1,66 @@
+// 2-D pooling, NHWC: shaders/pool.wgsl (avg/max forward, gather-form gradients) and the
+// output-size/padding rules of TensorFlow ('valid', 'same', or a number of cells on every side).
+import { memo } from '../src/gpu/memo.ts';
+import { grid, Uniforms, type Program } from '../src/gpu/runtime.ts';
+
+export type PoolMode = 'avg' | 'max';
+
+export interface PoolGeom {
+  n: number; h: number; w: number; c: number;
+  oh: number; ow: number; fh: number; fw: number;
+  sh: number; sw: number; pt: number; pl: number;
+}
+
+/** Output size and top/left padding for one spatial axis (TensorFlow's rules). Null: no output. */
+export function poolAxis(inSize: number, f: number, s: number, pad: 'valid' | 'same' | number): { out: number; before: number } {
+  if (pad === 'same') {
+    const out = Math.ceil(inSize / s);
+    const total = Math.max((out - 1) * s + f - inSize, 0);
+    return { out, before: Math.floor(total / 2) };
+  }
+  if (pad === 'valid') return { out: Math.max(0, Math.ceil((inSize - f + 1) / s)), before: 0 };
+  return { out: Math.max(0, Math.floor((inSize + 2 * pad - f) / s) + 1), before: pad };
+}
+
+function uni(g: PoolGeom, total: number): Uniforms {
+  return new Uniforms().u32(g.n, g.h, g.w, g.c, g.oh, g.ow, g.fh, g.fw, g.sh, g.sw, g.pt, g.pl, total, 0, 0, 0);
+}
+
+/** Forward. avg: x -> y; max: x -> y, idx (int32 ih*W+iw of the first max, -1 for an empty window). */
+export const poolProgram = memo((mode: PoolMode, g: PoolGeom): Program => {
+  const total = g.n * g.oh * g.ow * g.c;
+  return { shader: 'pool', label: `${mode}Pool`, defines: { FWD: true, AVG: mode === 'avg', MAX: mode === 'max' }, workgroups: grid(total, 256), uniforms: uni(g, total) };
+});
+
+/** Backward. avg: dy -> dx; max: dy, idx -> dx. */
+export const poolGradProgram = memo((mode: PoolMode, g: PoolGeom): Program => {
+  const total = g.n * g.h * g.w * g.c;
+  return { shader: 'pool', label: `${mode}Pool_grad`, defines: { BWD: true, AVG_GRAD: mode === 'avg', MAX_GRAD: mode === 'max' }, workgroups: grid(total, 256), uniforms: uni(g, total) };
+});
+
+/** CPU reference (float64): pooled values [N, OH, OW, C]. */
+export function poolRef(mode: PoolMode, x: ArrayLike<number>, g: PoolGeom): Float64Array {
+  const y = new Float64Array(g.n * g.oh * g.ow * g.c);
+  let o = 0;
+  for (let n = 0; n < g.n; n++) {
+    for (let oh = 0; oh < g.oh; oh++) {
+      for (let ow = 0; ow < g.ow; ow++) {
+        for (let c = 0; c < g.c; c++) {
+          let s = 0, cnt = 0, best = -Infinity;
+          for (let kh = 0; kh < g.fh; kh++) {
+            const ih = oh * g.sh - g.pt + kh;
+            if (ih < 0 || ih >= g.h) continue;
+            for (let kw = 0; kw < g.fw; kw++) {
+              const iw = ow * g.sw - g.pl + kw;
+              if (iw < 0 || iw >= g.w) continue;
+              const v = x[((n * g.h + ih) * g.w + iw) * g.c + c];
+              s += v; cnt++; if (v > best) best = v;
+            }
+          }
+          y[o++] = cnt === 0 ? 0 : mode === 'avg' ? s / cnt : best;
+        }
+      }
+    }
+  }
+  return y;
+}

@@ -1,0 +1,43 @@
+// Nearest-neighbour resize, NHWC (tf.image.resizeNearestNeighbor without alignCorners or
+// halfPixelCenters): output row i reads input row floor(i * inH / outH), in exact integer math.
+// Modes (defines):
+//   NEAREST       one thread per output element.
+//   NEAREST_GRAD  one thread per input element: sums dy over the output rows/columns that read it,
+//                 i in [ceil(h * outH / inH), ceil((h + 1) * outH / inH)) (a gather: no atomics).
+struct U { n: u32, inH: u32, inW: u32, c: u32, outH: u32, outW: u32, total: u32, p0: u32 }
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@group(0) @binding(2) var<uniform> u: U;
+
+fn ceilDiv(a: u32, b: u32) -> u32 { return (a + b - 1u) / b; }
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let i = gid.x + gid.y * nw.x * 256u;
+  if (i >= u.total) { return; }
+  let c = i % u.c;
+  var r = i / u.c;
+#if NEAREST
+  let ow = r % u.outW; r = r / u.outW;
+  let oh = r % u.outH;
+  let n = r / u.outH;
+  let ih = min(oh * u.inH / u.outH, u.inH - 1u);
+  let iw = min(ow * u.inW / u.outW, u.inW - 1u);
+  y[i] = x[((n * u.inH + ih) * u.inW + iw) * u.c + c];
+#endif
+#if NEAREST_GRAD
+  // x is dy [N, outH, outW, C]; y is dx [N, inH, inW, C]
+  let iw = r % u.inW; r = r / u.inW;
+  let ih = r % u.inH;
+  let n = r / u.inH;
+  let h0 = ceilDiv(ih * u.outH, u.inH);
+  let h1 = min(ceilDiv((ih + 1u) * u.outH, u.inH), u.outH);
+  let w0 = ceilDiv(iw * u.outW, u.inW);
+  let w1 = min(ceilDiv((iw + 1u) * u.outW, u.inW), u.outW);
+  var s = 0.0;
+  for (var oh = h0; oh < h1; oh++) {
+    for (var ow = w0; ow < w1; ow++) { s += x[((n * u.outH + oh) * u.outW + ow) * u.c + c]; }
+  }
+  y[i] = s;
+#endif
+}

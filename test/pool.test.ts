@@ -1,0 +1,71 @@
+// Pooling (NHWC): avgPool/maxPool against kernels/pool.ts's float64 reference for 'valid',
+// 'same' and numeric padding, strides and awkward sizes; finite-difference gradients.
+import './setup.ts';
+import { suite } from 'uvu';
+import { kiln, assert, expectClose, randArray } from './helpers.ts';
+import { checkGrad } from './gradcheck.ts';
+import { poolRef, type PoolMode } from '../kernels/pool.ts';
+import { poolGeometry, type PoolPad } from '../src/ops/pool.ts';
+
+const t = suite('pool');
+type P2 = number | [number, number];
+const CASES: [number[], P2, P2, PoolPad][] = [
+  [[2, 5, 7, 3], 2, 2, 'valid'],
+  [[1, 5, 7, 3], 3, 2, 'same'],
+  [[1, 6, 6, 1], [3, 2], [1, 2], 'same'],
+  [[2, 4, 5, 17], 3, 1, 1],
+  [[1, 3, 3, 2], 3, 3, 'valid'],
+  [[1, 7, 4, 2], [2, 4], [3, 1], 'valid'],
+];
+
+t('avgPool / maxPool forward: valid, same (padding excluded), numeric pads, shapes as tf', async () => {
+  for (const [shape, f, s, pad] of CASES) {
+    const g = poolGeometry('test', shape, f, s, pad);
+    const xv = randArray(shape.reduce((a, b) => a * b, 1), 5, -3, 3);
+    for (const mode of ['avg', 'max'] as PoolMode[]) {
+      const y = kiln.tidy(() => (mode === 'avg' ? kiln.avgPool : kiln.maxPool)(kiln.tensor(xv, shape), f, s, pad));
+      assert.equal([...y.shape], [g.n, g.oh, g.ow, g.c]);
+      expectClose(await y.data(), poolRef(mode, xv, g), { rtol: 1e-6, atol: 1e-6 }, `${mode} ${shape} f${f} s${s} ${pad}`);
+      y.dispose();
+    }
+  }
+  // tf: SAME on 5 with stride 2 gives 3 outputs; VALID with filter 3 gives 2
+  assert.equal(poolGeometry('t', [1, 5, 5, 1], 3, 2, 'same').oh, 3);
+  assert.equal(poolGeometry('t', [1, 5, 5, 1], 3, 2, 'valid').oh, 2);
+  const y = kiln.tidy(() => kiln.avgPool(kiln.tensor([1, 2, 3, 4], [1, 2, 2, 1]), 2, 1, 'same'));
+  assert.equal(Array.from(await y.data()), [2.5, 3, 3.5, 4]); // the edge windows average fewer cells
+  y.dispose();
+});
+
+t('pooling gradients (avg: dy / cells; max: to the window maximum)', async () => {
+  for (const [shape, f, s, pad] of CASES.slice(0, 4)) {
+    const small = [1, Math.min(shape[1], 5), Math.min(shape[2], 5), 2];
+    const g = poolGeometry('test', small, f, s, pad);
+    for (const mode of ['avg', 'max'] as PoolMode[]) {
+      await checkGrad(`${mode}Pool ${small} f${f} s${s} ${pad}`, (x) => (mode === 'avg' ? kiln.avgPool : kiln.maxPool)(x, f, s, pad),
+        (x) => poolRef(mode, x, g), [small]);
+    }
+  }
+});
+
+t('globalAvgPool is the mean over H, W', async () => {
+  const xv = randArray(2 * 3 * 4 * 5, 6);
+  const y = kiln.tidy(() => kiln.globalAvgPool(kiln.tensor(xv, [2, 3, 4, 5])));
+  assert.equal([...y.shape], [2, 5]);
+  const g = poolGeometry('t', [2, 3, 4, 5], [3, 4], 1, 'valid');
+  expectClose(await y.data(), poolRef('avg', xv, g), { rtol: 1e-5, atol: 1e-6 });
+  const k = kiln.tidy(() => kiln.globalAvgPool(kiln.tensor(xv, [2, 3, 4, 5]), true));
+  assert.equal([...k.shape], [2, 1, 1, 5]);
+  kiln.dispose([y, k]);
+  await checkGrad('globalAvgPool', (x) => kiln.globalAvgPool(x), (x) => poolRef('avg', x, poolGeometry('t', [1, 3, 2, 2], [3, 2], 1, 'valid')), [[1, 3, 2, 2]]);
+});
+
+t('errors', () => kiln.tidy(() => {
+  const x = kiln.zeros([1, 4, 4, 2]);
+  assert.throws(() => kiln.maxPool(kiln.zeros([4, 4]), 2, 2, 'valid'), /kiln\.maxPool: x must be NHWC/);
+  assert.throws(() => kiln.avgPool(x, 0, 1, 'valid'), /filterSize must be a positive integer/);
+  assert.throws(() => kiln.avgPool(x, 2, 1, 'full' as PoolPad), /pad must be 'valid', 'same' or a non-negative integer/);
+  assert.throws(() => kiln.maxPool(x, 5, 1, 'valid'), /does not fit/);
+}));
+
+t.run();

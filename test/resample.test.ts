@@ -1,0 +1,68 @@
+// Resampling (NHWC): nearest-neighbour resize/upsample and depthToSpace/spaceToDepth, against the
+// float64 references of kernels/resample.ts, with finite-difference gradients.
+import './setup.ts';
+import { suite } from 'uvu';
+import { kiln, assert, expectClose, randArray } from './helpers.ts';
+import { checkGrad } from './gradcheck.ts';
+import { resizeNearestRef, depthToSpaceRef, spaceToDepthRef } from '../kernels/resample.ts';
+
+const t = suite('resample');
+
+t('resizeNearestNeighbor: up, down and mixed sizes match tf semantics (floor(i * in / out))', async () => {
+  const cases: [number[], [number, number]][] = [
+    [[2, 3, 4, 3], [6, 8]], [[1, 5, 7, 2], [3, 4]], [[1, 4, 4, 1], [9, 2]], [[3, 1, 1, 17], [2, 3]], [[1, 3, 5, 1], [3, 5]],
+  ];
+  for (const [shape, size] of cases) {
+    const xv = randArray(shape.reduce((a, b) => a * b, 1), 3);
+    const y = kiln.tidy(() => kiln.resizeNearestNeighbor(kiln.tensor(xv, shape), size));
+    assert.equal([...y.shape], [shape[0], size[0], size[1], shape[3]]);
+    expectClose(await y.data(), resizeNearestRef(xv, shape, size[0], size[1]), { rtol: 0, atol: 0 }, `${shape} -> ${size}`);
+    y.dispose();
+  }
+  // a 2x2 image doubled: every pixel becomes a 2x2 block
+  const y = kiln.tidy(() => kiln.upsampleNearest(kiln.tensor([1, 2, 3, 4], [1, 2, 2, 1]), 2));
+  assert.equal(Array.from(await y.data()), [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]);
+  y.dispose();
+  const z = kiln.tidy(() => kiln.upsampleNearest(kiln.tensor([1, 2], [1, 1, 2, 1]), [3, 1]));
+  assert.equal([...z.shape], [1, 3, 2, 1]);
+  assert.equal(Array.from(await z.data()), [1, 2, 1, 2, 1, 2]);
+  z.dispose();
+});
+
+t('resize gradients sum the copies (up and down sampling)', async () => {
+  await checkGrad('upsample x2', (x) => kiln.upsampleNearest(x, 2), (x) => resizeNearestRef(x, [2, 2, 3, 2], 4, 6), [[2, 2, 3, 2]]);
+  await checkGrad('upsample [3, 2]', (x) => kiln.upsampleNearest(x, [3, 2]), (x) => resizeNearestRef(x, [1, 2, 2, 3], 6, 4), [[1, 2, 2, 3]]);
+  await checkGrad('resize 5x7 -> 3x4', (x) => kiln.resizeNearestNeighbor(x, [3, 4]), (x) => resizeNearestRef(x, [1, 5, 7, 1], 3, 4), [[1, 5, 7, 1]]);
+  await checkGrad('resize 3x2 -> 7x5', (x) => kiln.resizeNearestNeighbor(x, [7, 5]), (x) => resizeNearestRef(x, [1, 3, 2, 2], 7, 5), [[1, 3, 2, 2]]);
+});
+
+t('depthToSpace / spaceToDepth: TF DCR order, inverse of each other, gradients', async () => {
+  const shape = [2, 2, 3, 8];
+  const xv = randArray(96, 4);
+  const y = kiln.tidy(() => kiln.depthToSpace(kiln.tensor(xv, shape), 2));
+  assert.equal([...y.shape], [2, 4, 6, 2]);
+  expectClose(await y.data(), depthToSpaceRef(xv, shape, 2), { rtol: 0, atol: 0 });
+  const back = kiln.tidy(() => kiln.spaceToDepth(y, 2));
+  assert.equal([...back.shape], shape);
+  expectClose(await back.data(), xv, { rtol: 0, atol: 0 });
+  expectClose(spaceToDepthRef(depthToSpaceRef(xv, shape, 2), [2, 4, 6, 2], 2), xv, { rtol: 0, atol: 0 }, 'references');
+  kiln.dispose([y, back]);
+  // tf.depthToSpace's documented example: [1, 1, 1, 4] -> [1, 2, 2, 1]
+  const d = kiln.tidy(() => kiln.depthToSpace(kiln.tensor([1, 2, 3, 4], [1, 1, 1, 4]), 2));
+  assert.equal(Array.from(await d.data()), [1, 2, 3, 4]);
+  d.dispose();
+  await checkGrad('depthToSpace', (x) => kiln.depthToSpace(x, 2), (x) => depthToSpaceRef(x, [1, 2, 2, 12], 2), [[1, 2, 2, 12]]);
+  await checkGrad('spaceToDepth', (x) => kiln.spaceToDepth(x, 3), (x) => spaceToDepthRef(x, [1, 3, 6, 2], 3), [[1, 3, 6, 2]]);
+});
+
+t('errors', () => kiln.tidy(() => {
+  const x = kiln.zeros([1, 2, 2, 3]);
+  assert.throws(() => kiln.resizeNearestNeighbor(kiln.zeros([2, 2]), [4, 4]), /kiln\.resizeNearestNeighbor: x must be NHWC/);
+  assert.throws(() => kiln.resizeNearestNeighbor(x, [0, 4]), /size must be \[newHeight, newWidth\]/);
+  assert.throws(() => kiln.resizeNearestNeighbor(x, [4, 4], true), /alignCorners/);
+  assert.throws(() => kiln.upsampleNearest(x, 1.5), /kiln\.upsampleNearest: scale must be a positive integer/);
+  assert.throws(() => kiln.depthToSpace(x, 2), /must be divisible by blockSize\^2 = 4/);
+  assert.throws(() => kiln.spaceToDepth(kiln.zeros([1, 3, 2, 1]), 2), /divisible by blockSize 2/);
+}));
+
+t.run();
