@@ -7,13 +7,16 @@ import type { NormAct } from './instance_norm.ts';
 const K = 4;
 
 /** Bindings: x, mean, variance, offset, scale -> y (absent offset/scale: any placeholder buffer). */
-export const batchNormProgram = memo((n: number, c: number, eps: number, hasOffset: boolean, hasScale: boolean, act: NormAct): Program => ({
-  shader: 'batchnorm', label: 'batchNorm',
-  defines: { HAS_OFFSET: hasOffset, HAS_SCALE: hasScale, ACT_relu: act === 'relu', ACT_relu6: act === 'relu6' },
-  overrides: { K },
-  workgroups: grid(n, 64 * K),
-  uniforms: new Uniforms().u32(n, c).f32(eps).u32(0),
-}));
+export const batchNormProgram = memo((n: number, c: number, eps: number, hasOffset: boolean, hasScale: boolean, act: NormAct): Program => {
+  const v = c % 4 === 0 ? 4 : 1;
+  return {
+    shader: 'batchnorm', label: 'batchNorm',
+    defines: { HAS_OFFSET: hasOffset, HAS_SCALE: hasScale, ACT_relu: act === 'relu', ACT_relu6: act === 'relu6', V: v === 4 ? 'vec4<f32>' : 'f32' },
+    overrides: { K },
+    workgroups: grid(n / v, 64 * K),
+    uniforms: new Uniforms().u32(n / v, c / v).f32(eps).u32(0),
+  };
+});
 
 /** CPU reference (float64); parameters are [C], x is [..., C]. */
 export function batchNormRef(x: ArrayLike<number>, c: number, mean: ArrayLike<number>, variance: ArrayLike<number>,

@@ -22,20 +22,27 @@ export function poolAxis(inSize: number, f: number, s: number, pad: 'valid' | 's
   return { out: Math.max(0, Math.floor((inSize + 2 * pad - f) / s) + 1), before: pad };
 }
 
+/** Channels per thread: 4 (vec4 loads) when C % 4 == 0. */
+const lanes = (g: PoolGeom) => (g.c % 4 === 0 ? 4 : 1);
+
 function uni(g: PoolGeom, total: number): Uniforms {
-  return new Uniforms().u32(g.n, g.h, g.w, g.c, g.oh, g.ow, g.fh, g.fw, g.sh, g.sw, g.pt, g.pl, total, 0, 0, 0);
+  return new Uniforms().u32(g.n, g.h, g.w, g.c / lanes(g), g.oh, g.ow, g.fh, g.fw, g.sh, g.sw, g.pt, g.pl, total, 0, 0, 0);
+}
+
+function types(g: PoolGeom): { V: string; VI: string } {
+  return lanes(g) === 4 ? { V: 'vec4<f32>', VI: 'vec4<i32>' } : { V: 'f32', VI: 'i32' };
 }
 
 /** Forward. avg: x -> y; max: x -> y, idx (int32 ih*W+iw of the first max, -1 for an empty window). */
 export const poolProgram = memo((mode: PoolMode, g: PoolGeom): Program => {
-  const total = g.n * g.oh * g.ow * g.c;
-  return { shader: 'pool', label: `${mode}Pool`, defines: { FWD: true, AVG: mode === 'avg', MAX: mode === 'max' }, workgroups: grid(total, 256), uniforms: uni(g, total) };
+  const total = g.n * g.oh * g.ow * g.c / lanes(g);
+  return { shader: 'pool', label: `${mode}Pool`, defines: { FWD: true, AVG: mode === 'avg', MAX: mode === 'max', ...types(g) }, workgroups: grid(total, 256), uniforms: uni(g, total) };
 });
 
 /** Backward. avg: dy -> dx; max: dy, idx -> dx. */
 export const poolGradProgram = memo((mode: PoolMode, g: PoolGeom): Program => {
-  const total = g.n * g.h * g.w * g.c;
-  return { shader: 'pool', label: `${mode}Pool_grad`, defines: { BWD: true, AVG_GRAD: mode === 'avg', MAX_GRAD: mode === 'max' }, workgroups: grid(total, 256), uniforms: uni(g, total) };
+  const total = g.n * g.h * g.w * g.c / lanes(g);
+  return { shader: 'pool', label: `${mode}Pool_grad`, defines: { BWD: true, AVG_GRAD: mode === 'avg', MAX_GRAD: mode === 'max', ...types(g) }, workgroups: grid(total, 256), uniforms: uni(g, total) };
 });
 
 /** CPU reference (float64): pooled values [N, OH, OW, C]. */

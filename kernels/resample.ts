@@ -6,12 +6,14 @@ import { grid, Uniforms, type Program } from '../src/gpu/runtime.ts';
 
 /** Bindings: x [N, inH, inW, C] -> y [N, outH, outW, C] (grad: dy [N, outH, outW, C] -> dx [N, inH, inW, C]). */
 export const resizeNearestProgram = memo((n: number, inH: number, inW: number, c: number, outH: number, outW: number, grad: boolean): Program => {
-  const total = grad ? n * inH * inW * c : n * outH * outW * c;
+  const vec4 = c % 4 === 0;
+  const cv = vec4 ? c / 4 : c;
+  const total = grad ? n * inH * inW * cv : n * outH * outW * cv;
   return {
     shader: 'resample', label: grad ? 'resizeNearest_grad' : 'resizeNearest',
-    defines: { NEAREST: !grad, NEAREST_GRAD: grad },
+    defines: { NEAREST: !grad, NEAREST_GRAD: grad, V: vec4 ? 'vec4<f32>' : 'f32' },
     workgroups: grid(total, 256),
-    uniforms: new Uniforms().u32(n, inH, inW, c, outH, outW, total, 0),
+    uniforms: new Uniforms().u32(n, inH, inW, cv, outH, outW, total, 0),
   };
 });
 

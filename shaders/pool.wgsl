@@ -6,6 +6,7 @@
 //   AVG_GRAD  one thread per input: dx = sum over the windows holding it of dy / count(window).
 //   MAX_GRAD  one thread per input: dx = sum of dy over the windows whose idx names it.
 // The gradients gather over the (few) windows covering an input: no atomics.
+// V/VI are f32/i32, or vec4<f32>/vec4<i32> when C % 4 == 0 (then `c` counts vec4s).
 struct U {
   n: u32, h: u32, w: u32, c: u32,
   oh: u32, ow: u32, fh: u32, fw: u32,
@@ -13,25 +14,25 @@ struct U {
   total: u32, p0: u32, p1: u32, p2: u32,
 }
 #if AVG
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@group(0) @binding(0) var<storage, read> x: array<{{V}}>;
+@group(0) @binding(1) var<storage, read_write> y: array<{{V}}>;
 @group(0) @binding(2) var<uniform> u: U;
 #endif
 #if MAX
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> y: array<f32>;
-@group(0) @binding(2) var<storage, read_write> idx: array<i32>;
+@group(0) @binding(0) var<storage, read> x: array<{{V}}>;
+@group(0) @binding(1) var<storage, read_write> y: array<{{V}}>;
+@group(0) @binding(2) var<storage, read_write> idx: array<{{VI}}>;
 @group(0) @binding(3) var<uniform> u: U;
 #endif
 #if AVG_GRAD
-@group(0) @binding(0) var<storage, read> dy: array<f32>;
-@group(0) @binding(1) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(0) var<storage, read> dy: array<{{V}}>;
+@group(0) @binding(1) var<storage, read_write> dx: array<{{V}}>;
 @group(0) @binding(2) var<uniform> u: U;
 #endif
 #if MAX_GRAD
-@group(0) @binding(0) var<storage, read> dy: array<f32>;
-@group(0) @binding(1) var<storage, read> idx: array<i32>;
-@group(0) @binding(2) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(0) var<storage, read> dy: array<{{V}}>;
+@group(0) @binding(1) var<storage, read> idx: array<{{VI}}>;
+@group(0) @binding(2) var<storage, read_write> dx: array<{{V}}>;
 @group(0) @binding(3) var<uniform> u: U;
 #endif
 
@@ -64,10 +65,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let h0 = i32(oh * u.sh) - i32(u.pt);
   let w0 = i32(ow * u.sw) - i32(u.pl);
   let base = n * u.h * u.w;
-  var s = 0.0;
+  var s = {{V}}(0.0);
   var cnt = 0.0;
-  var best = bitcast<f32>(0xff800000u | u.p0);
-  var bi = -1;
+  var best = {{V}}(bitcast<f32>(0xff800000u | u.p0));
+  var bi = {{VI}}(-1);
   for (var kh = 0; kh < i32(u.fh); kh++) {
     let ih = h0 + kh;
     if (ih < 0 || ih >= i32(u.h)) { continue; }
@@ -78,13 +79,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       let v = x[(base + u32(p)) * u.c + c];
       s += v;
       cnt += 1.0;
-      if (bi < 0 || v > best) { best = v; bi = p; }
+      let take = (v > best) | (bi < {{VI}}(0));
+      best = select(best, v, take);
+      bi = select(bi, {{VI}}(p), take);
     }
   }
 #if AVG
-  y[i] = select(0.0, s / cnt, cnt > 0.0);
+  y[i] = select({{V}}(0.0), s / cnt, cnt > 0.0);
 #else
-  y[i] = select(0.0, best, bi >= 0);
+  y[i] = select({{V}}(0.0), best, bi >= {{VI}}(0));
   idx[i] = bi;
 #endif
 #endif
@@ -96,15 +99,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let oh1 = min((ih + u.pt) / u.sh + 1u, u.oh);
   let ow0 = firstOut(iw, u.pl, u.fw, u.sw);
   let ow1 = min((iw + u.pl) / u.sw + 1u, u.ow);
-  let me = i32(ih * u.w + iw);
-  var s = 0.0;
+  let me = {{VI}}(i32(ih * u.w + iw));
+  var s = {{V}}(0.0);
   for (var oh = oh0; oh < oh1; oh++) {
     for (var ow = ow0; ow < ow1; ow++) {
       let o = ((n * u.oh + oh) * u.ow + ow) * u.c + c;
 #if AVG_GRAD
       s += dy[o] / windowCount(oh, ow);
 #else
-      if (idx[o] == me) { s += dy[o]; }
+      s += select({{V}}(0.0), dy[o], idx[o] == me);
 #endif
     }
   }

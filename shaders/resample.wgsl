@@ -4,9 +4,11 @@
 //   NEAREST       one thread per output element.
 //   NEAREST_GRAD  one thread per input element: sums dy over the output rows/columns that read it,
 //                 i in [ceil(h * outH / inH), ceil((h + 1) * outH / inH)) (a gather: no atomics).
+// V is f32, or vec4<f32> when C % 4 == 0 (then `c` counts vec4s: a quarter of the threads and
+// index divisions, and vector loads; lavapipe runs the scalar form several times slower).
 struct U { n: u32, inH: u32, inW: u32, c: u32, outH: u32, outW: u32, total: u32, p0: u32 }
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@group(0) @binding(0) var<storage, read> x: array<{{V}}>;
+@group(0) @binding(1) var<storage, read_write> y: array<{{V}}>;
 @group(0) @binding(2) var<uniform> u: U;
 
 fn ceilDiv(a: u32, b: u32) -> u32 { return (a + b - 1u) / b; }
@@ -34,7 +36,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let h1 = min(ceilDiv((ih + 1u) * u.outH, u.inH), u.outH);
   let w0 = ceilDiv(iw * u.outW, u.inW);
   let w1 = min(ceilDiv((iw + 1u) * u.outW, u.inW), u.outW);
-  var s = 0.0;
+  var s = {{V}}(0.0);
   for (var oh = h0; oh < h1; oh++) {
     for (var ow = w0; ow < w1; ow++) { s += x[((n * u.outH + oh) * u.outW + ow) * u.c + c]; }
   }

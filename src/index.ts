@@ -3,6 +3,7 @@ export { Tensor, ready, tidy, keep, dispose, memory, type DType, type TypedArray
 export * from './ops/creation.ts';
 export * from './ops/elementwise.ts';
 export * from './ops/matmul.ts';
+export * from './ops/conv.ts';
 export { KilnOpError } from './ops/util.ts';
 export { KilnDeviceError } from './gpu/device.ts';
 export * from './ops/movement.ts';

@@ -24,7 +24,7 @@ function mix(table: Float64Array, S: number, C: number, N: number, ids: Int32Arr
 }
 
 t('batchNorm forward: [C] parameters, optional offset/scale, fused activations, awkward sizes', async () => {
-  for (const [shape, act] of [[[2, 3, 5, 7], 'none'], [[17, 3], 'relu'], [[1, 1, 1, 129], 'relu6'], [[5], 'none']] as [number[], NormAct][]) {
+  for (const [shape, act] of [[[2, 3, 5, 7], 'none'], [[2, 3, 5, 8], 'relu6'], [[17, 3], 'relu'], [[3, 4], 'none'], [[1, 1, 1, 129], 'relu6'], [[5], 'none']] as [number[], NormAct][]) {
     const C = shape[shape.length - 1];
     const n = shape.reduce((a, b) => a * b, 1);
     const xv = randArray(n, 1, -3, 3), m = randArray(C, 2), v = randArray(C, 3, 0.1, 2), o = randArray(C, 4), s = randArray(C, 5, 0.5, 3);
@@ -43,6 +43,9 @@ t('batchNorm gradients w.r.t. x, mean, variance, offset, scale (also through rel
       (x, m, v, o, s) => batchNormRef(x, 3, m, v, o, s, 1e-3, act), [[2, 2, 3, 3], [3], [3], [3], [3]],
       { lo: [-3, -1, 0.2, -1, 0.5], hi: [3, 1, 2, 5, 2], ...TOL, kinks: act === 'relu6' ? [] : undefined });
   }
+  await checkGrad('batchNorm vec4 relu', (x, m, v, o, s) => kiln.batchNorm(x, m, v, o, s, 1e-5, 'relu'),
+    (x, m, v, o, s) => batchNormRef(x, 8, m, v, o, s, 1e-5, 'relu'), [[2, 3, 8], [8], [8], [8], [8]],
+    { lo: [-3, -1, 0.2, -1, 0.5], hi: [3, 1, 2, 1, 2], ...TOL });
   // without offset and scale
   await checkGrad('batchNorm bare', (x, m, v) => kiln.batchNorm(x, m, v), (x, m, v) => batchNormRef(x, 4, m, v, null, null, 1e-3),
     [[3, 4], [4], [4]], { lo: [-2, -1, 0.2], hi: [2, 1, 2], ...TOL });

@@ -12,7 +12,8 @@ type P2 = number | [number, number];
 const CASES: [number[], P2, P2, PoolPad][] = [
   [[2, 5, 7, 3], 2, 2, 'valid'],
   [[1, 5, 7, 3], 3, 2, 'same'],
-  [[1, 6, 6, 1], [3, 2], [1, 2], 'same'],
+  [[1, 6, 6, 4], [3, 2], [1, 2], 'same'],
+  [[2, 5, 7, 8], 3, 2, 'same'],
   [[2, 4, 5, 17], 3, 1, 1],
   [[1, 3, 3, 2], 3, 3, 'valid'],
   [[1, 7, 4, 2], [2, 4], [3, 1], 'valid'],
@@ -38,8 +39,8 @@ t('avgPool / maxPool forward: valid, same (padding excluded), numeric pads, shap
 });
 
 t('pooling gradients (avg: dy / cells; max: to the window maximum)', async () => {
-  for (const [shape, f, s, pad] of CASES.slice(0, 4)) {
-    const small = [1, Math.min(shape[1], 5), Math.min(shape[2], 5), 2];
+  for (const [k, [shape, f, s, pad]] of CASES.slice(0, 5).entries()) {
+    const small = [1, Math.min(shape[1], 5), Math.min(shape[2], 5), k % 2 ? 4 : 2]; // 4: the vec4 kernels
     const g = poolGeometry('test', small, f, s, pad);
     for (const mode of ['avg', 'max'] as PoolMode[]) {
       await checkGrad(`${mode}Pool ${small} f${f} s${s} ${pad}`, (x) => (mode === 'avg' ? kiln.avgPool : kiln.maxPool)(x, f, s, pad),

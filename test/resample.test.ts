@@ -10,7 +10,7 @@ const t = suite('resample');
 
 t('resizeNearestNeighbor: up, down and mixed sizes match tf semantics (floor(i * in / out))', async () => {
   const cases: [number[], [number, number]][] = [
-    [[2, 3, 4, 3], [6, 8]], [[1, 5, 7, 2], [3, 4]], [[1, 4, 4, 1], [9, 2]], [[3, 1, 1, 17], [2, 3]], [[1, 3, 5, 1], [3, 5]],
+    [[2, 3, 4, 3], [6, 8]], [[1, 5, 7, 2], [3, 4]], [[1, 4, 4, 1], [9, 2]], [[3, 1, 1, 17], [2, 3]], [[1, 3, 5, 1], [3, 5]], [[2, 3, 2, 4], [7, 5]], [[1, 5, 4, 8], [2, 3]],
   ];
   for (const [shape, size] of cases) {
     const xv = randArray(shape.reduce((a, b) => a * b, 1), 3);
@@ -32,6 +32,8 @@ t('resizeNearestNeighbor: up, down and mixed sizes match tf semantics (floor(i *
 t('resize gradients sum the copies (up and down sampling)', async () => {
   await checkGrad('upsample x2', (x) => kiln.upsampleNearest(x, 2), (x) => resizeNearestRef(x, [2, 2, 3, 2], 4, 6), [[2, 2, 3, 2]]);
   await checkGrad('upsample [3, 2]', (x) => kiln.upsampleNearest(x, [3, 2]), (x) => resizeNearestRef(x, [1, 2, 2, 3], 6, 4), [[1, 2, 2, 3]]);
+  await checkGrad('upsample x2 vec4', (x) => kiln.upsampleNearest(x, 2), (x) => resizeNearestRef(x, [1, 2, 3, 8], 4, 6), [[1, 2, 3, 8]]);
+  await checkGrad('resize vec4 5x3 -> 2x4', (x) => kiln.resizeNearestNeighbor(x, [2, 4]), (x) => resizeNearestRef(x, [1, 5, 3, 4], 2, 4), [[1, 5, 3, 4]]);
   await checkGrad('resize 5x7 -> 3x4', (x) => kiln.resizeNearestNeighbor(x, [3, 4]), (x) => resizeNearestRef(x, [1, 5, 7, 1], 3, 4), [[1, 5, 7, 1]]);
   await checkGrad('resize 3x2 -> 7x5', (x) => kiln.resizeNearestNeighbor(x, [7, 5]), (x) => resizeNearestRef(x, [1, 3, 2, 2], 7, 5), [[1, 3, 2, 2]]);
 });
