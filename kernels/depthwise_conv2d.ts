@@ -2,8 +2,9 @@
 // shaders/depthwise_conv2d.wgsl (forward with bias + relu/relu6 fused),
 // shaders/depthwise_conv2d.dx.wgsl (input gradient), shaders/depthwise_conv2d.dfilter.wgsl (filter
 // gradient as chunked partial sums, no atomics). Three channel layouts per shader at most
-// (vec4 x / gathered vec4 / scalar), everything else (kernel size, strides, dilations, pads) is
-// uniform data, so a model compiles a handful of pipelines.
+// (vec4 x / gathered vec4 / scalar). The forward pass takes kernel size, strides and dilations as
+// pipeline overrides (one pipeline per combination a model uses: MobileNet needs 3x3 s1 and s2);
+// pads and shapes are uniform data, as is everything in the backward kernels.
 import { memo } from '../src/gpu/memo.ts';
 import { grid, Uniforms, type Program } from '../src/gpu/runtime.ts';
 
@@ -51,6 +52,7 @@ function buildForward(g: DwGeom, act: DwActivation, hasBias: boolean): Program {
     shader: 'depthwise_conv2d',
     label: 'depthwiseConv2d',
     defines: { [mode]: true, T: DW_T },
+    overrides: { KH: g.KH, KW: g.KW, SH: g.sh, SW: g.sw, DH: g.dh, DW: g.dw },
     workgroups: grid(total, 64),
     uniforms: uniforms(g, CV, B, total, ACT[act], hasBias ? 1 : 0),
   };
