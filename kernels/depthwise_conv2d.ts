@@ -4,7 +4,7 @@
 // gradient as chunked partial sums, no atomics). Three channel layouts per shader at most
 // (vec4 x / gathered vec4 / scalar). The forward pass takes kernel size, strides and dilations as
 // pipeline overrides (one pipeline per combination a model uses: MobileNet needs 3x3 s1 and s2);
-// pads and shapes are uniform data, as is everything in the backward kernels.
+// so does dx; pads and shapes are uniform data (all of it in the filter gradient).
 import { memo } from '../src/gpu/memo.ts';
 import { grid, Uniforms, type Program } from '../src/gpu/runtime.ts';
 
@@ -67,6 +67,7 @@ function buildDx(g: DwGeom): Program {
     shader: 'depthwise_conv2d.dx',
     label: 'depthwiseConv2dBackpropInput',
     defines: { X4: x4, T: DW_T },
+    overrides: { KH: g.KH, KW: g.KW, SH: g.sh, SW: g.sw, DH: g.dh, DW: g.dw },
     workgroups: grid(total, 64),
     uniforms: uniforms(g, CV, B, total),
   };

@@ -22,6 +22,15 @@ alias V = f32;
 @group(0) @binding(3) var<uniform> u: U;
 
 const T = {{T}}u;
+// pipeline constants, as in the forward pass: the stride divisibility tests fold (stride 1) or
+// become masks (stride 2) instead of integer divisions by uniforms. lavapipe, cpu-ms:
+// [1,112,112,32] 3x3 s1 21-24 vs 32-36 with uniforms; [1,112,112,64] s2 16-17 vs 28-32.
+override KH: u32 = 3u;
+override KW: u32 = 3u;
+override SH: u32 = 1u;
+override SW: u32 = 1u;
+override DH: u32 = 1u;
+override DW: u32 = 1u;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
@@ -36,18 +45,18 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let n = r / u.H;
   let iw0 = iwb * T;
   var acc: array<V, T>;
-  let sh = i32(u.sh);
-  let sw = i32(u.sw);
-  for (var kh = 0u; kh < u.KH; kh++) {
-    let ohs = ih + u.pt - i32(kh * u.dh);
+  let sh = i32(SH);
+  let sw = i32(SW);
+  for (var kh = 0u; kh < KH; kh++) {
+    let ohs = ih + u.pt - i32(kh * DH);
     if (ohs < 0 || ohs % sh != 0) { continue; }
     let oh = u32(ohs / sh);
     if (oh >= u.OH) { continue; }
     let dyRow = (n * u.OH + oh) * u.OW;
-    for (var kw = 0u; kw < u.KW; kw++) {
-      let ows0 = i32(iw0) + u.pl - i32(kw * u.dw);
+    for (var kw = 0u; kw < KW; kw++) {
+      let ows0 = i32(iw0) + u.pl - i32(kw * DW);
 #if X4
-      let wv = w[(kh * u.KW + kw) * u.CV + cv];
+      let wv = w[(kh * KW + kw) * u.CV + cv];
 #endif
       for (var j = 0u; j < T; j++) {
         let ows = ows0 + i32(j);
@@ -58,7 +67,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         acc[j] += dy[(dyRow + ow) * u.CV + cv] * wv;
 #else
         let dyBase = (dyRow + ow) * u.CM + cv * u.M;
-        let wBase = (kh * u.KW + kw) * u.CM + cv * u.M;
+        let wBase = (kh * KW + kw) * u.CM + cv * u.M;
         for (var m = 0u; m < u.M; m++) {
           acc[j] += dy[dyBase + m] * w[wBase + m];
         }
