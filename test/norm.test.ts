@@ -118,6 +118,40 @@ t('the statistics kernel handles long rows and many channels (thread per (n, c))
   y.dispose();
 });
 
+/** Analytic float64 backward of normRef (no activation): dx, dgamma [C], dbeta [C] for gamma/beta [C]. */
+function normGradRef(x: Float32Array, dy: Float32Array, G: number, L: number, C: number, gamma: Float32Array, eps: number) {
+  const dx = new Float64Array(x.length), dg = new Float64Array(C), db = new Float64Array(C);
+  for (let g = 0; g < G; g++) {
+    for (let c = 0; c < C; c++) {
+      const at = (k: number) => (g * L + k) * C + c;
+      let m = 0; for (let k = 0; k < L; k++) m += x[at(k)] / L;
+      let v = 0; for (let k = 0; k < L; k++) v += (x[at(k)] - m) ** 2 / L;
+      const r = 1 / Math.sqrt(v + eps);
+      let s1 = 0, s2 = 0;
+      for (let k = 0; k < L; k++) { s1 += dy[at(k)]; s2 += dy[at(k)] * (x[at(k)] - m) * r; }
+      dg[c] += s2; db[c] += s1;
+      for (let k = 0; k < L; k++) dx[at(k)] = gamma[c] * r * (dy[at(k)] - s1 / L - (x[at(k)] - m) * r * s2 / L);
+    }
+  }
+  return { dx, dg, db };
+}
+
+t('instanceNorm / batchNormTrain gradients with chunked sums (long rows), vec4 and scalar channels', async () => {
+  for (const [N, H, W, C, train] of [[2, 20, 15, 4, false], [1, 33, 31, 3, false], [4, 10, 13, 8, true], [1, 64, 64, 1, false]] as [number, number, number, number, boolean][]) {
+    const n = N * H * W * C;
+    const xv = randArray(n, 21, -2, 3), dyv = randArray(n, 22), gv = randArray(C, 23, 0.5, 2), bv = randArray(C, 24);
+    const x = kiln.tensor(xv, [N, H, W, C]), g = kiln.tensor(gv), b = kiln.tensor(bv), dy = kiln.tensor(dyv, [N, H, W, C]);
+    const f = (x: kiln.Tensor, g: kiln.Tensor, b: kiln.Tensor) => (train ? kiln.batchNormTrain(x, { gamma: g, beta: b, eps: 1e-5 }) : kiln.instanceNorm(x, g, b, 1e-5));
+    const gs = kiln.grads(f)([x, g, b], dy);
+    const want = train ? normGradRef(xv, dyv, 1, N * H * W, C, gv, 1e-5) : normGradRef(xv, dyv, N, H * W, C, gv, 1e-5);
+    const what = `[${N},${H},${W},${C}]${train ? ' train' : ''}`;
+    expectClose(await gs[0].data(), want.dx, { rtol: 1e-3, atol: 1e-4 }, `${what} dx`);
+    expectClose(await gs[1].data(), want.dg, { rtol: 1e-3, atol: 1e-3 }, `${what} dgamma`);
+    expectClose(await gs[2].data(), want.db, { rtol: 1e-3, atol: 1e-3 }, `${what} dbeta`);
+    kiln.dispose([x, g, b, dy, gs]);
+  }
+});
+
 t('errors name the op and the shapes', () => kiln.tidy(() => {
   const x = kiln.zeros([1, 2, 2, 3]);
   const c3 = kiln.ones([3]);

@@ -2,14 +2,14 @@
 //   batchNorm (given statistics), with s = rsqrt(var + eps) and g = dy (masked by a fused activation):
 //     dx = g * s * scale;  doffset = sum g;  dscale = sum g * (x - mean) * s;
 //     dmean = -sum g * s * scale;  dvar = -0.5 * sum g * (x - mean) * scale * s^3.
-//   normalize over [G, L, C] (batch statistics): one kernel per (g, c) writes
-//     dx = gamma * rstd * (dz - mean(dz) - xhat * mean(dz * xhat)) and the partial sums
-//     dgamma[g, c] = sum dz * xhat, dbeta[g, c] = sum dz (summed over g for [C] parameters).
+//   normalize over [G, L, C] (batch statistics): chunked sums per (g, c) give
+//     dgamma[g, c] = sum dz * xhat and dbeta[g, c] = sum dz (summed over g for [C] parameters),
+//     then dx = gamma * rstd * (dz - dbeta/L - xhat * dgamma/L) elementwise.
 import { Tensor, empty, engine } from '../tensor.ts';
 import { record, tracking } from '../autograd/tape.ts';
-import { normBackwardProgram, type NormAct, type NormDims } from '../../kernels/instance_norm.ts';
+import { normBackward, type NormAct, type NormDims } from '../../kernels/instance_norm.ts';
 import { checked } from './run.ts';
-import { reshape } from './movement.ts';
+import { reshape, slice } from './movement.ts';
 import { sum } from './reduce.ts';
 import * as E from './elementwise.ts';
 
@@ -55,18 +55,37 @@ export function recordNorm(op: string, x: Tensor, gamma: Tensor | null, beta: Te
   const inputs = [x, ...(gamma ? [gamma] : []), ...(beta ? [beta] : [])];
   return record(op, inputs, y, ([dy], needs) => {
     const e = engine();
+    const plan = normBackward(d);
     const dx = empty(x.shape, 'float32');
-    const dg = empty([d.g, d.c], 'float32');
-    const db = empty([d.g, d.c], 'float32');
+    const part = empty([2 * d.g * plan.k * d.c], 'float32');
+    const gb = [x.buffer, dy!.buffer, stats.buffer, (gamma ?? x).buffer, (beta ?? x).buffer];
+    let dgb = part;
     if (dx.size) {
-      e.dispatch(normBackwardProgram(d), [x.buffer, dy!.buffer, stats.buffer, (gamma ?? x).buffer, (beta ?? x).buffer], [dx.buffer, dg.buffer, db.buffer]);
+      e.dispatch(plan.bpart, gb, [part.buffer]);
+      if (plan.bfin) {
+        dgb = empty([2 * d.g * d.c], 'float32');
+        e.dispatch(plan.bfin, [part.buffer], [dgb.buffer]);
+      }
+      if (needs[0]) e.dispatch(plan.dx, [...gb, dgb.buffer], [dx.buffer]);
     } else {
-      e.clear(dg.buffer, dg.size * 4);
-      e.clear(db.buffer, db.size * 4);
+      e.clear(part.buffer, part.size * 4);
     }
     checked(dx, `${op} backward`);
-    const param = (t: Tensor, partial: Tensor, need: boolean): Tensor | null => {
-      if (!need) return null;
+    // dgb is planar [2, G, C]: dgamma, then dbeta
+    const planes = reshape(dgb, [2, d.g, d.c]);
+    const plane = (k: number): Tensor => {
+      const s = slice(planes, [k, 0, 0], [1, d.g, d.c]);
+      const r = reshape(s, [d.g, d.c]);
+      s.dispose();
+      return r;
+    };
+    const dg = gamma && needs[1] ? plane(0) : null;
+    const db = beta && needs[gamma ? 2 : 1] ? plane(1) : null;
+    planes.dispose();
+    if (dgb !== part) dgb.dispose();
+    part.dispose();
+    const param = (t: Tensor, partial: Tensor | null, need: boolean): Tensor | null => {
+      if (!need || !partial) return null;
       if (d.perGroup) return reshape(partial, t.shape);
       const s = sum(partial, 0);
       const r = reshape(s, t.shape);
@@ -78,8 +97,8 @@ export function recordNorm(op: string, x: Tensor, gamma: Tensor | null, beta: Te
     if (gamma) out.push(param(gamma, dg, needs[k++]));
     if (beta) out.push(param(beta, db, needs[k++]));
     if (!needs[0]) dx.dispose();
-    dg.dispose();
-    db.dispose();
+    dg?.dispose();
+    db?.dispose();
     return out;
   }, [stats]);
 }

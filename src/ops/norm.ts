@@ -7,7 +7,7 @@ import { Tensor, empty, engine, fmtShape, type Shape } from '../tensor.ts';
 import { assertTensor, assertDtype, fail } from './util.ts';
 import { checked } from './run.ts';
 import { batchNormProgram } from '../../kernels/batchnorm.ts';
-import { normStatsProgram, normApplyProgram, type NormAct, type NormDims } from '../../kernels/instance_norm.ts';
+import { normForward, normChunks, type NormAct, type NormDims } from '../../kernels/instance_norm.ts';
 import { recordBatchNorm, recordNorm } from './norm.grad.ts';
 import { noGrad, tracking } from '../autograd/tape.ts';
 import * as R from './reduce.ts';
@@ -72,11 +72,19 @@ function normalize(op: string, x: Tensor, G: number, L: number, C: number, gamma
   if (L === 0) fail(op, `cannot normalise over an empty axis (x ${fmtShape(x.shape)})`);
   const d: NormDims = { g: G, l: L, c: C, perGroup, hasGamma: !!gamma, hasBeta: !!beta, eps, act };
   const e = engine();
-  const stats = empty([G * C * 2], 'float32');
+  const stats = empty([2 * G * C], 'float32');
   const y = empty(x.shape, 'float32');
   if (y.size) {
-    e.dispatch(normStatsProgram(d), [x.buffer], [stats.buffer]);
-    e.dispatch(normApplyProgram(d), [x.buffer, stats.buffer, (gamma ?? x).buffer, (beta ?? x).buffer], [y.buffer]);
+    const plan = normForward(d);
+    if (plan.partial) {
+      const part = empty([G * normChunks(G, L, C).k * C * 2], 'float32');
+      e.dispatch(plan.partial, [x.buffer], [part.buffer]);
+      e.dispatch(plan.stats, [part.buffer], [stats.buffer]);
+      part.dispose();
+    } else {
+      e.dispatch(plan.stats, [x.buffer], [stats.buffer]);
+    }
+    e.dispatch(plan.apply, [x.buffer, stats.buffer, (gamma ?? x).buffer, (beta ?? x).buffer], [y.buffer]);
   }
   checked(y, op);
   const tracked = tracking(x, gamma ?? undefined, beta ?? undefined);
