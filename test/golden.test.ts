@@ -78,6 +78,10 @@ t('no golden case fails, and the cases kiln can run pass, outputs and gradients'
     ['conditional_instance_norm', ['cin_by_id', 'cin_by_id_repeat_style', 'cin_interp', 'cin_interp_many_styles']],
   ];
   if (typeof (kiln as unknown as Record<string, unknown>).conv2d === 'function') expected.push(['batchnorm_inference', ['conv_bn_fold']]);
+  expected.push(
+    ['conv2d', ['conv2d_k3_s1_same', 'conv2d_k3_s2_same_oddW', 'conv2d_k4_s2_same_asym', 'conv2d_k3_s1_valid', 'conv2d_k3_s2_valid', 'conv2d_k9_s1_same', 'conv2d_k1x3_s1_same']],
+    ['pointwise_conv2d', ['pw_s1', 'pw_s1_wide', 'pw_s2']],
+  );
   if (hasMatMul) expected.push(['pointwise_conv2d', ['pw_s1', 'pw_s1_wide']], ['hierarchical_softmax', ['hsm_n3_d5_c3_v10', 'hsm_n4_d4_c4_v17']]);
   for (const [family, names] of expected) {
     for (const name of names) {

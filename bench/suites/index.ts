@@ -6,5 +6,6 @@ import { reduce } from './reduce.ts';
 import { elementwise } from './elementwise.ts';
 import { train } from './train.ts';
 import { depthwise } from './depthwise.ts';
+import { conv } from './conv.ts';
 
-export const SUITES: Suite[] = [...matmul, ...softmax, ...reduce, ...elementwise, ...depthwise, ...train];
+export const SUITES: Suite[] = [...matmul, ...softmax, ...reduce, ...elementwise, ...depthwise, ...conv, ...train];

@@ -186,26 +186,30 @@ function upsamplePad(c: GoldenCase): Plan {
   return { op: `${mode ?? '?'}_pad`, needs: [], skip: `upsample_pad mode ${JSON.stringify(mode)} is not mapped (nearest, reflect, symmetric, constant are)` };
 }
 
-// ---- pointwise conv (1x1, stride 1) as one matMul --------------------------------------------
+// ---- conv2d and pointwise conv (NHWC x, HWIO w, pads [top, bottom, left, right]) --------------
 
-function pointwiseConv2d(c: GoldenCase): Plan {
-  const stride = nums(c.params.stride) ?? [1, 1];
-  const pads = nums(c.params.pads) ?? [0, 0, 0, 0];
-  if (stride.some((s) => s !== 1) || pads.some((p) => p !== 0)) {
-    return { op: 'pointwise_conv2d', needs: ['conv2d'], note: `stride [${stride}] / pads [${pads}] need a real conv; stride 1 runs as reshape + matMul` };
-  }
-  return {
-    op: 'pointwise_conv2d', needs: ['matMul'], note: 'runs as reshape + matMul + bias add',
-    forward: (k, i) => {
-      const f = 'pointwise_conv2d';
-      const x = need(i, 'x', f), w = need(i, 'w', f);
-      if (x.rank !== 4 || w.rank !== 4 || w.shape[0] !== 1 || w.shape[1] !== 1) throw new CaseError(`expected x NHWC and w [1,1,Cin,Cout], got [${x.shape}] and [${w.shape}]`);
-      const [n, h, wd, cin] = x.shape;
-      const cout = w.shape[3];
-      let y = k.matMul!(k.reshape(x, [n * h * wd, cin]), k.reshape(w, [cin, cout]));
-      if (i.b) y = k.add(y, i.b);
-      return { y: k.reshape(y, [n, h, wd, cout]) };
-    },
+/** kiln.fusedConv2d with the case's explicit pads, strides and dilation, bias when present. */
+function conv2dFamily(family: string) {
+  return (c: GoldenCase): Plan => {
+    const stride = nums(c.params.stride) ?? [1, 1];
+    const dil = nums(c.params.dilation) ?? [1, 1];
+    const pads = nums(c.params.pads) ?? [0, 0, 0, 0];
+    if (stride.length !== 2 || dil.length !== 2) throw new CaseError(`params.stride and params.dilation must be [h, w], got ${JSON.stringify(c.params.stride)} and ${JSON.stringify(c.params.dilation)}`);
+    if (pads.length !== 4) throw new CaseError(`params.pads must be [top, bottom, left, right], got ${JSON.stringify(c.params.pads)}`);
+    const pointwise = stride.every((s) => s === 1) && pads.every((p) => p === 0);
+    return {
+      op: family, needs: ['fusedConv2d'],
+      note: family === 'pointwise_conv2d' && pointwise ? 'runs as reshape + matMul + bias add' : undefined,
+      forward: (k, i) => {
+        const x = need(i, 'x', family), w = need(i, 'w', family);
+        if (x.rank !== 4 || w.rank !== 4) throw new CaseError(`expected x NHWC and w HWIO (rank 4), got [${x.shape}] and [${w.shape}]`);
+        const y = k.fusedConv2d({
+          x, filter: w, strides: stride as [number, number], dilations: dil as [number, number],
+          pad: [[pads[0], pads[1]], [pads[2], pads[3]]], bias: i.b,
+        });
+        return { y };
+      },
+    };
   };
 }
 
@@ -329,9 +333,9 @@ export const FAMILIES: Record<string, FamilyMapper> = {
   softmax: softmaxFamily,
   embedding,
   upsample_pad: upsamplePad,
-  pointwise_conv2d: pointwiseConv2d,
+  pointwise_conv2d: conv2dFamily('pointwise_conv2d'),
   hierarchical_softmax: hierarchicalSoftmax,
-  conv2d: () => pending('conv2d'),
+  conv2d: conv2dFamily('conv2d'),
   depthwise_conv2d: depthwiseConv2dFamily,
   batchnorm_inference: batchNormInference,
   instance_norm: instanceNormFamily,
