@@ -107,7 +107,12 @@ t('batchNormTrain: batch statistics, gradient through them, running stats update
   }
   expectClose(await rm.data(), [0.5, -1, 0].map((v, c) => 0.75 * v + 0.25 * mean[c]), { rtol: 1e-5, atol: 1e-6 }, 'running mean');
   expectClose(await rv.data(), [1, 2, 3].map((v, c) => 0.75 * v + 0.25 * uv[c]), { rtol: 1e-5, atol: 1e-6 }, 'running var (unbiased)');
-  kiln.dispose([y, rm, rv]);
+  // outside tidy too: the running-stat update leaves nothing behind
+  const xt = kiln.tensor(xv, shape);
+  const before = kiln.memory().numTensors;
+  kiln.batchNormTrain(xt, { runningMean: rm, runningVar: rv }).dispose();
+  assert.is(kiln.memory().numTensors, before, 'batchNormTrain leaks no tensors');
+  kiln.dispose([y, rm, rv, xt]);
 });
 
 t('the statistics kernel handles long rows and many channels (thread per (n, c))', async () => {

@@ -3,7 +3,7 @@
 // conditionalInstanceNorm (Dumoulin et al.: per-style gamma/beta tables, by id or mixed).
 // Two passes: a statistics kernel per (group, channel), then normalise + scale + shift (+ an
 // optional fused relu/relu6). Gradient rules: src/ops/norm.grad.ts.
-import { Tensor, empty, engine, fmtShape, type Shape } from '../tensor.ts';
+import { Tensor, empty, engine, fmtShape, tidy, type Shape } from '../tensor.ts';
 import { assertTensor, assertDtype, fail } from './util.ts';
 import { checked } from './run.ts';
 import { batchNormProgram } from '../../kernels/batchnorm.ts';
@@ -199,21 +199,15 @@ export function batchNormTrain(x: Tensor, opts: BatchNormTrainOptions = {}): Ten
   const rv = channelParam(op, 'runningVar', opts.runningVar, C, x.shape);
   const { y, stats, tracked } = normalize(op, x, 1, L, C, g, b, false, eps, checkAct(op, opts.activation));
   if (rm || rv) {
-    noGrad(() => {
+    // torch: running = (1 - momentum) * running + momentum * batch (unbiased variance)
+    noGrad(() => tidy(() => {
       const axes = x.shape.slice(0, -1).map((_, i) => i);
       const mean = R.mean(x, axes);
-      const sq = E.squaredDifference(x, mean);
-      const unbiased = E.mul(R.mean(sq, axes), L > 1 ? L / (L - 1) : 1);
-      const upd = (r: Variable, batch: Tensor) => {
-        const nv = E.add(E.mul(r, 1 - momentum), E.mul(batch, momentum));
-        const shaped = reshape(nv, r.shape);
-        r.assign(shaped);
-        shaped.dispose(); nv.dispose();
-      };
+      const unbiased = E.mul(R.mean(E.squaredDifference(x, mean), axes), L > 1 ? L / (L - 1) : 1);
+      const upd = (r: Variable, batch: Tensor) => r.assign(reshape(E.add(E.mul(r, 1 - momentum), E.mul(batch, momentum)), r.shape));
       if (rm) upd(rm as Variable, mean);
       if (rv) upd(rv as Variable, unbiased);
-      for (const t of [mean, sq, unbiased]) t.dispose();
-    });
+    }));
   }
   if (!tracked) stats.dispose();
   return y;
