@@ -29,8 +29,8 @@ function uni(g: PoolGeom, total: number): Uniforms {
   return new Uniforms().u32(g.n, g.h, g.w, g.c / lanes(g), g.oh, g.ow, g.fh, g.fw, g.sh, g.sw, g.pt, g.pl, total, 0, 0, 0);
 }
 
-function types(g: PoolGeom): { V: string; VI: string } {
-  return lanes(g) === 4 ? { V: 'vec4<f32>', VI: 'vec4<i32>' } : { V: 'f32', VI: 'i32' };
+function types(g: PoolGeom): { V: string; VI: string; VU: string } {
+  return lanes(g) === 4 ? { V: 'vec4<f32>', VI: 'vec4<i32>', VU: 'vec4<u32>' } : { V: 'f32', VI: 'i32', VU: 'u32' };
 }
 
 /** Forward. avg: x -> y; max: x -> y, idx (int32 ih*W+iw of the first max, -1 for an empty window). */
@@ -45,7 +45,7 @@ export const poolGradProgram = memo((mode: PoolMode, g: PoolGeom): Program => {
   return { shader: 'pool', label: `${mode}Pool_grad`, defines: { BWD: true, AVG_GRAD: mode === 'avg', MAX_GRAD: mode === 'max', ...types(g) }, workgroups: grid(total, 256), uniforms: uni(g, total) };
 });
 
-/** CPU reference (float64): pooled values [N, OH, OW, C]. */
+/** CPU reference (float64): pooled values [N, OH, OW, C] (a max with a NaN in its window is NaN). */
 export function poolRef(mode: PoolMode, x: ArrayLike<number>, g: PoolGeom): Float64Array {
   const y = new Float64Array(g.n * g.oh * g.ow * g.c);
   let o = 0;
@@ -61,7 +61,7 @@ export function poolRef(mode: PoolMode, x: ArrayLike<number>, g: PoolGeom): Floa
               const iw = ow * g.sw - g.pl + kw;
               if (iw < 0 || iw >= g.w) continue;
               const v = x[((n * g.h + ih) * g.w + iw) * g.c + c];
-              s += v; cnt++; if (v > best) best = v;
+              s += v; cnt++; if ((v > best || Number.isNaN(v)) && !Number.isNaN(best)) best = v;
             }
           }
           y[o++] = cnt === 0 ? 0 : mode === 'avg' ? s / cnt : best;

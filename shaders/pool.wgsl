@@ -2,11 +2,12 @@
 // by the number of cells inside the image, as TensorFlow's SAME pooling; a max ignores them).
 // Modes (defines):
 //   AVG       one thread per output: y = mean of the window.
-//   MAX       one thread per output: y = max of the window and idx = ih * W + iw of the first max.
+//   MAX       one thread per output: y = max of the window (NaN if any) and idx = ih * W + iw of
+//             the first max.
 //   AVG_GRAD  one thread per input: dx = sum over the windows holding it of dy / count(window).
 //   MAX_GRAD  one thread per input: dx = sum of dy over the windows whose idx names it.
 // The gradients gather over the (few) windows covering an input: no atomics.
-// V/VI are f32/i32, or vec4<f32>/vec4<i32> when C % 4 == 0 (then `c` counts vec4s).
+// V/VI/VU are f32/i32/u32, or their vec4s when C % 4 == 0 (then `c` counts vec4s).
 struct U {
   n: u32, h: u32, w: u32, c: u32,
   oh: u32, ow: u32, fh: u32, fw: u32,
@@ -79,7 +80,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       let v = x[(base + u32(p)) * u.c + c];
       s += v;
       cnt += 1.0;
-      let take = (v > best) | (bi < {{VI}}(0));
+      // NaN wins (as torch and reduce max): a bit test, `v != v` may be folded away
+      let vNan = (bitcast<{{VU}}>(v) & {{VU}}(0x7fffffffu)) > {{VU}}(0x7f800000u);
+      let bNan = (bitcast<{{VU}}>(best) & {{VU}}(0x7fffffffu)) > {{VU}}(0x7f800000u);
+      let take = ((v > best) | vNan | (bi < {{VI}}(0))) & !bNan;
       best = select(best, v, take);
       bi = select(bi, {{VI}}(p), take);
     }

@@ -36,6 +36,16 @@ t('avgPool / maxPool forward: valid, same (padding excluded), numeric pads, shap
   const y = kiln.tidy(() => kiln.avgPool(kiln.tensor([1, 2, 3, 4], [1, 2, 2, 1]), 2, 1, 'same'));
   assert.equal(Array.from(await y.data()), [2.5, 3, 3.5, 4]); // the edge windows average fewer cells
   y.dispose();
+  // a NaN in a window makes its max NaN (as torch), on the scalar and the vec4 paths
+  for (const C of [1, 4]) {
+    const v = new Float32Array(4 * C).fill(1);
+    v[C + (C - 1)] = NaN;
+    const m = kiln.tidy(() => kiln.maxPool(kiln.tensor(v, [1, 2, 2, C]), [1, 2], 1, 'valid'));
+    const got = await m.data();
+    assert.ok(Number.isNaN(got[C - 1]) && got[C] === 1, `C=${C}: ${Array.from(got)}`);
+    expectClose(got, poolRef('max', v, poolGeometry('t', [1, 2, 2, C], [1, 2], 1, 'valid')), { rtol: 0, atol: 0 }, `NaN C=${C}`);
+    m.dispose();
+  }
 });
 
 t('pooling gradients (avg: dy / cells; max: to the window maximum)', async () => {
