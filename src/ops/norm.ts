@@ -65,7 +65,8 @@ export function batchNorm(x: Tensor, mean: Tensor, variance: Tensor, offset?: Te
 /**
  * Normalise x viewed as [G, L, C] over L per (g, c): the shared core of instanceNorm (G = N),
  * conditionalInstanceNorm and batchNormTrain (G = 1). gamma/beta are [G, C] when perGroup.
- * Returns y, and the batch statistics (mean and biased var [G, C]) when `wantStats`.
+ * Returns y and its statistics (planar [2, G, C]: mean, 1/sqrt(var + eps)); the caller disposes
+ * them unless `tracked` (then the tape keeps them for the backward pass).
  */
 function normalize(op: string, x: Tensor, G: number, L: number, C: number, gamma: Tensor | null, beta: Tensor | null,
   perGroup: boolean, eps: number, act: NormAct): { y: Tensor; stats: Tensor; tracked: boolean } {
