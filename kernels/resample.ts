@@ -4,22 +4,69 @@
 import { memo } from '../src/gpu/memo.ts';
 import { grid, Uniforms, type Program } from '../src/gpu/runtime.ts';
 
-/** Bindings: x [N, inH, inW, C] -> y [N, outH, outW, C] (grad: dy [N, outH, outW, C] -> dx [N, inH, inW, C]). */
-export const resizeNearestProgram = memo((n: number, inH: number, inW: number, c: number, outH: number, outW: number, grad: boolean): Program => {
+/**
+ * Bindings: x [N, inH, inW, C] -> y [N, outH, outW, C] (grad: dy [N, outH, outW, C] -> dx [N, inH, inW, C]);
+ * with `maps`, the int32 tables of nearestMaps() are bound after x (dy).
+ */
+export const resizeNearestProgram = memo((n: number, inH: number, inW: number, c: number, outH: number, outW: number, grad: boolean, maps: boolean): Program => {
   const vec4 = c % 4 === 0;
   const cv = vec4 ? c / 4 : c;
   const total = grad ? n * inH * inW * cv : n * outH * outW * cv;
   return {
     shader: 'resample', label: grad ? 'resizeNearest_grad' : 'resizeNearest',
-    defines: { NEAREST: !grad, NEAREST_GRAD: grad, V: vec4 ? 'vec4<f32>' : 'f32' },
+    defines: { NEAREST: !grad, NEAREST_GRAD: grad, MAPS: maps, V: vec4 ? 'vec4<f32>' : 'f32' },
     workgroups: grid(total, 256),
     uniforms: new Uniforms().u32(n, inH, inW, cv, outH, outW, total, 0),
   };
 });
 
-/** CPU reference (float64): y[n, i, j, c] = x[n, floor(i*inH/outH), floor(j*inW/outW), c]. */
-export function resizeNearestRef(x: ArrayLike<number>, shape: readonly number[], outH: number, outW: number): Float64Array {
+/**
+ * Source index of each output index along one axis, as tfjs's resizeNearestNeighbor computes it:
+ * scale = (in - 1)/(out - 1) with alignCorners (out > 1), else in/out; source = round(scale * i)
+ * with alignCorners, floor(scale * (i + 0.5)) with halfPixelCenters, floor(scale * i) otherwise;
+ * clamped to [0, in - 1].
+ */
+export function nearestSource(inSize: number, outSize: number, alignCorners: boolean, halfPixelCenters: boolean): Int32Array {
+  const ac = alignCorners && outSize > 1;
+  const scale = (ac ? inSize - 1 : inSize) / (ac ? outSize - 1 : outSize);
+  const m = new Int32Array(outSize);
+  for (let i = 0; i < outSize; i++) {
+    const f = halfPixelCenters ? scale * (i + 0.5) : scale * i;
+    const s = alignCorners ? Math.round(f) : Math.floor(f);
+    m[i] = Math.max(0, Math.min(inSize - 1, s));
+  }
+  return m;
+}
+
+/** The MAPS tables of shaders/resample.wgsl: rowMap, colMap, rowLo, rowHi, colLo, colHi. */
+export function nearestMaps(inH: number, inW: number, outH: number, outW: number, alignCorners: boolean, halfPixelCenters: boolean): Int32Array {
+  const rows = nearestSource(inH, outH, alignCorners, halfPixelCenters);
+  const cols = nearestSource(inW, outW, alignCorners, halfPixelCenters);
+  const ranges = (map: Int32Array, inSize: number): [Int32Array, Int32Array] => {
+    const lo = new Int32Array(inSize).fill(0), hi = new Int32Array(inSize).fill(0);
+    for (let i = map.length - 1; i >= 0; i--) lo[map[i]] = i;
+    for (let i = 0; i < map.length; i++) hi[map[i]] = i + 1;
+    for (let h = 0; h < inSize; h++) if (hi[h] === 0) lo[h] = 0; // read by no output: empty range
+    return [lo, hi];
+  };
+  const [rl, rh] = ranges(rows, inH);
+  const [cl, ch] = ranges(cols, inW);
+  const out = new Int32Array(outH + outW + 2 * inH + 2 * inW);
+  let o = 0;
+  for (const a of [rows, cols, rl, rh, cl, ch]) { out.set(a, o); o += a.length; }
+  return out;
+}
+
+/** CPU reference (float64): y[n, i, j, c] = x[n, rows[i], cols[j], c] (default: floor(i*inH/outH)). */
+export function resizeNearestRef(x: ArrayLike<number>, shape: readonly number[], outH: number, outW: number, alignCorners = false, halfPixelCenters = false): Float64Array {
   const [N, H, W, C] = shape;
+  if (alignCorners || halfPixelCenters) {
+    const rows = nearestSource(H, outH, alignCorners, halfPixelCenters), cols = nearestSource(W, outW, alignCorners, halfPixelCenters);
+    const y = new Float64Array(N * outH * outW * C);
+    let o = 0;
+    for (let n = 0; n < N; n++) for (let i = 0; i < outH; i++) for (let j = 0; j < outW; j++) for (let c = 0; c < C; c++) y[o++] = x[((n * H + rows[i]) * W + cols[j]) * C + c];
+    return y;
+  }
   const y = new Float64Array(N * outH * outW * C);
   let o = 0;
   for (let n = 0; n < N; n++) {

@@ -1,15 +1,26 @@
-// Nearest-neighbour resize, NHWC (tf.image.resizeNearestNeighbor without alignCorners or
-// halfPixelCenters): output row i reads input row floor(i * inH / outH), in exact integer math.
+// Nearest-neighbour resize, NHWC (tf.image.resizeNearestNeighbor). Without alignCorners or
+// halfPixelCenters output row i reads input row floor(i * inH / outH), in exact integer math;
+// with either (MAPS), the source rows/columns come from tables built on the CPU (kernels/resample.ts).
 // Modes (defines):
 //   NEAREST       one thread per output element.
-//   NEAREST_GRAD  one thread per input element: sums dy over the output rows/columns that read it,
-//                 i in [ceil(h * outH / inH), ceil((h + 1) * outH / inH)) (a gather: no atomics).
+//   NEAREST_GRAD  one thread per input element: sums dy over the output rows/columns that read it
+//                 (a contiguous range: the maps are non-decreasing), a gather: no atomics. Without
+//                 MAPS, i in [ceil(h * outH / inH), ceil((h + 1) * outH / inH)).
+//   MAPS          binding 1 holds int32 tables: rowMap[outH], colMap[outW], then the first and
+//                 one-past-last output row of each input row (rowLo[inH], rowHi[inH]), and the
+//                 same for columns (colLo[inW], colHi[inW]).
 // V is f32, or vec4<f32> when C % 4 == 0 (then `c` counts vec4s: a quarter of the threads and
 // index divisions, and vector loads; lavapipe runs the scalar form several times slower).
 struct U { n: u32, inH: u32, inW: u32, c: u32, outH: u32, outW: u32, total: u32, p0: u32 }
 @group(0) @binding(0) var<storage, read> x: array<{{V}}>;
+#if MAPS
+@group(0) @binding(1) var<storage, read> maps: array<i32>;
+@group(0) @binding(2) var<storage, read_write> y: array<{{V}}>;
+@group(0) @binding(3) var<uniform> u: U;
+#else
 @group(0) @binding(1) var<storage, read_write> y: array<{{V}}>;
 @group(0) @binding(2) var<uniform> u: U;
+#endif
 
 fn ceilDiv(a: u32, b: u32) -> u32 { return (a + b - 1u) / b; }
 
@@ -23,8 +34,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let ow = r % u.outW; r = r / u.outW;
   let oh = r % u.outH;
   let n = r / u.outH;
+#if MAPS
+  let ih = u32(maps[oh]);
+  let iw = u32(maps[u.outH + ow]);
+#else
   let ih = min(oh * u.inH / u.outH, u.inH - 1u);
   let iw = min(ow * u.inW / u.outW, u.inW - 1u);
+#endif
   y[i] = x[((n * u.inH + ih) * u.inW + iw) * u.c + c];
 #endif
 #if NEAREST_GRAD
@@ -32,10 +48,18 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let iw = r % u.inW; r = r / u.inW;
   let ih = r % u.inH;
   let n = r / u.inH;
+#if MAPS
+  let o = u.outH + u.outW;
+  let h0 = u32(maps[o + ih]);
+  let h1 = u32(maps[o + u.inH + ih]);
+  let w0 = u32(maps[o + 2u * u.inH + iw]);
+  let w1 = u32(maps[o + 2u * u.inH + u.inW + iw]);
+#else
   let h0 = ceilDiv(ih * u.outH, u.inH);
   let h1 = min(ceilDiv((ih + 1u) * u.outH, u.inH), u.outH);
   let w0 = ceilDiv(iw * u.outW, u.inW);
   let w1 = min(ceilDiv((iw + 1u) * u.outW, u.inW), u.outW);
+#endif
   var s = {{V}}(0.0);
   for (var oh = h0; oh < h1; oh++) {
     for (var ow = w0; ow < w1; ow++) { s += x[((n * u.outH + oh) * u.outW + ow) * u.c + c]; }

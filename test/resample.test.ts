@@ -4,7 +4,7 @@ import './setup.ts';
 import { suite } from 'uvu';
 import { kiln, assert, expectClose, randArray } from './helpers.ts';
 import { checkGrad } from './gradcheck.ts';
-import { resizeNearestRef, depthToSpaceRef, spaceToDepthRef } from '../kernels/resample.ts';
+import { resizeNearestRef, depthToSpaceRef, spaceToDepthRef, nearestSource } from '../kernels/resample.ts';
 
 const t = suite('resample');
 
@@ -38,6 +38,31 @@ t('resize gradients sum the copies (up and down sampling)', async () => {
   await checkGrad('resize 3x2 -> 7x5', (x) => kiln.resizeNearestNeighbor(x, [7, 5]), (x) => resizeNearestRef(x, [1, 3, 2, 2], 7, 5), [[1, 3, 2, 2]]);
 });
 
+t('alignCorners / halfPixelCenters pick source rows as tfjs; forward and gradients', async () => {
+  // tfjs: 2 -> 3 with alignCorners: scale 1/2, round -> [0, 1, 1]; halfPixelCenters: floor((i + .5) * 2/3) -> [0, 1, 1]
+  assert.equal(Array.from(nearestSource(2, 3, true, false)), [0, 1, 1]);
+  assert.equal(Array.from(nearestSource(2, 3, false, true)), [0, 1, 1]);
+  assert.equal(Array.from(nearestSource(5, 2, false, true)), [1, 3]);
+  assert.equal(Array.from(nearestSource(5, 2, true, false)), [0, 4]);
+  assert.equal(Array.from(nearestSource(3, 1, true, false)), [0]);
+  const cases: [number[], [number, number]][] = [[[2, 3, 4, 3], [7, 5]], [[1, 5, 7, 4], [2, 3]], [[1, 2, 2, 8], [3, 3]], [[1, 4, 4, 1], [1, 9]]];
+  for (const [shape, size] of cases) {
+    const xv = randArray(shape.reduce((a, b) => a * b, 1), 9);
+    for (const [ac, hp] of [[true, false], [false, true]]) {
+      const y = kiln.tidy(() => kiln.resizeNearestNeighbor(kiln.tensor(xv, shape), size, ac, hp));
+      expectClose(await y.data(), resizeNearestRef(xv, shape, size[0], size[1], ac, hp), { rtol: 0, atol: 0 }, `${shape} -> ${size} ac=${ac} hp=${hp}`);
+      y.dispose();
+    }
+  }
+  for (const [shape, size] of cases.slice(0, 3)) {
+    const small = [1, shape[1], shape[2], shape[3] % 4 ? 2 : 4];
+    for (const [ac, hp] of [[true, false], [false, true]]) {
+      await checkGrad(`resize ${small} -> ${size} ac=${ac} hp=${hp}`, (x) => kiln.resizeNearestNeighbor(x, size, ac, hp),
+        (x) => resizeNearestRef(x, small, size[0], size[1], ac, hp), [small]);
+    }
+  }
+});
+
 t('depthToSpace / spaceToDepth: TF DCR order, inverse of each other, gradients', async () => {
   const shape = [2, 2, 3, 8];
   const xv = randArray(96, 4);
@@ -61,7 +86,7 @@ t('errors', () => kiln.tidy(() => {
   const x = kiln.zeros([1, 2, 2, 3]);
   assert.throws(() => kiln.resizeNearestNeighbor(kiln.zeros([2, 2]), [4, 4]), /kiln\.resizeNearestNeighbor: x must be NHWC/);
   assert.throws(() => kiln.resizeNearestNeighbor(x, [0, 4]), /size must be \[newHeight, newWidth\]/);
-  assert.throws(() => kiln.resizeNearestNeighbor(x, [4, 4], true), /alignCorners/);
+  assert.throws(() => kiln.resizeNearestNeighbor(x, [4, 4], true, true), /alignCorners and halfPixelCenters cannot both be true/);
   assert.throws(() => kiln.upsampleNearest(x, 1.5), /kiln\.upsampleNearest: scale must be a positive integer/);
   assert.throws(() => kiln.depthToSpace(x, 2), /must be divisible by blockSize\^2 = 4/);
   assert.throws(() => kiln.spaceToDepth(kiln.zeros([1, 3, 2, 1]), 2), /divisible by blockSize 2/);

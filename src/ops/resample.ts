@@ -4,6 +4,7 @@ import { Tensor, fmtShape } from '../tensor.ts';
 import { assertTensor, assertDtype, fail } from './util.ts';
 import { run } from './run.ts';
 import { resizeNearestProgram } from '../../kernels/resample.ts';
+import { nearestMapsTensor } from './resample.grad.ts';
 import { reshape, transpose } from './movement.ts';
 import { recordResizeNearest } from './resample.grad.ts';
 
@@ -14,8 +15,9 @@ function checkNHWC(op: string, x: Tensor): [number, number, number, number] {
 }
 
 /**
- * Nearest-neighbour resize of NHWC images to [newHeight, newWidth] (tf.image.resizeNearestNeighbor
- * with alignCorners = false, halfPixelCenters = false): output row i reads row floor(i*H/newH).
+ * Nearest-neighbour resize of NHWC images to [newHeight, newWidth] (tf.image.resizeNearestNeighbor).
+ * By default output row i reads row floor(i*H/newH); alignCorners and halfPixelCenters pick the
+ * source rows as tfjs does (kernels/resample.ts nearestSource).
  */
 export function resizeNearestNeighbor(x: Tensor, size: [number, number], alignCorners = false, halfPixelCenters = false): Tensor {
   const op = 'resizeNearestNeighbor';
@@ -24,11 +26,16 @@ export function resizeNearestNeighbor(x: Tensor, size: [number, number], alignCo
   if (!Array.isArray(size) || size.length !== 2 || !size.every((d) => Number.isInteger(d) && d > 0)) {
     fail(op, `size must be [newHeight, newWidth] (positive integers), got ${JSON.stringify(size)}`);
   }
-  if (alignCorners || halfPixelCenters) fail(op, 'alignCorners and halfPixelCenters are not supported yet (the default, both false, is)');
+  if (typeof alignCorners !== 'boolean' || typeof halfPixelCenters !== 'boolean') fail(op, 'alignCorners and halfPixelCenters must be booleans');
+  if (alignCorners && halfPixelCenters) fail(op, 'alignCorners and halfPixelCenters cannot both be true (as tf)');
   const [oh, ow] = size;
   if (H === 0 || W === 0) fail(op, `cannot resize an empty image (x ${fmtShape(x.shape)})`);
-  const y = run(resizeNearestProgram(N, H, W, C, oh, ow, false), [x], [N, oh, ow, C], 'float32');
-  return recordResizeNearest(x, y);
+  const flags = { alignCorners, halfPixelCenters };
+  if (!alignCorners && !halfPixelCenters) return recordResizeNearest(x, run(resizeNearestProgram(N, H, W, C, oh, ow, false, false), [x], [N, oh, ow, C], 'float32'), flags);
+  const maps = nearestMapsTensor(H, W, oh, ow, alignCorners, halfPixelCenters);
+  const y = run(resizeNearestProgram(N, H, W, C, oh, ow, false, true), [x, maps], [N, oh, ow, C], 'float32');
+  maps.dispose();
+  return recordResizeNearest(x, y, flags);
 }
 
 /** Nearest-neighbour upsampling by integer factors (torch's F.interpolate(mode='nearest')): [N, H*sh, W*sw, C]. */
