@@ -99,22 +99,39 @@ function buildConv2dProgram(g: ConvGeom, transposed: boolean, bias: boolean, act
   };
 }
 
-/** Filter gradient: inputs x [N,H,W,Cin] and dy [N,OH,OW,Cout], output dw [KH,KW,Cin,Cout]. */
+/**
+ * Split-K for the filter gradient: the (b, oh) rows are cut into slices when the [M, Cout] tiles
+ * alone would give fewer than 32 workgroups (a first layer has M = 3*3*3: one tile), each slice
+ * at least 4 rows long. Returns [splits, rows per split].
+ */
+export function filterGradSplits(g: ConvGeom): [number, number] {
+  const tiles = Math.ceil((g.KH * g.KW * g.Cin) / 32) * Math.ceil(g.Cout / 32);
+  const rows = g.N * g.OH;
+  const want = Math.max(1, Math.min(Math.ceil(32 / tiles), Math.floor(rows / 4)));
+  const per = Math.ceil(rows / want);
+  return [Math.ceil(rows / per), per];
+}
+
+/**
+ * Filter gradient: inputs x [N,H,W,Cin] and dy [N,OH,OW,Cout], output [splits, KH,KW,Cin,Cout]
+ * (partial sums over slices of the (b, oh) rows; see filterGradSplits).
+ */
 function buildConv2dFilterGradProgram(g: ConvGeom, kind: ConvKernel): Program {
   const M = g.KH * g.KW * g.Cin;
   const rg = rowGroups(M);
   const mTiles = Math.ceil(M / (8 * rg));
   const nTiles = Math.ceil(g.Cout / 32);
   const tiles = mTiles * nTiles;
+  const [splits, per] = filterGradSplits(g);
   const vecB = g.Cout % 4 === 0;
   const uniforms = new Uniforms()
     .u32(M, g.Cout, g.Cin, g.KW).u32(g.N, g.OH, g.OW, g.H).u32(g.W).i32(g.sH, g.sW, g.dH)
-    .i32(g.dW, g.pads[0], g.pads[2]).u32(tiles).u32(nTiles, 0, 0, 0);
+    .i32(g.dW, g.pads[0], g.pads[2]).u32(tiles).u32(nTiles, splits, per, 0);
   return {
     shader: 'conv2d_filter_grad',
     label: 'conv2dBackpropFilter',
     defines: { ...rowDefines(rg, kind), VEC_B: vecB, B_T: vecB ? 'vec4<f32>' : 'f32' },
-    workgroups: grid(tiles, 1),
+    workgroups: grid(tiles * splits, 1),
     uniforms,
   };
 }

@@ -4,6 +4,8 @@
 //   outside). Same lane layout as shaders/conv2d.wgsl (subgroup broadcast of A quads, a vec4 of
 //   Cout columns per lane, TM rows per workgroup); k walks (b, oh) rows and 4 ow at a time, so
 //   an A quad is 4 scalar loads of x (4 pixels of one channel) and a B chunk 4 rows of dy.
+// Split-K: with few [M, Cout] tiles (e.g. a first layer, M = 3*3*3) the (b, oh) rows are cut
+// into `splits` slices, each written to its own [M, Cout] slice of the output, summed afterwards.
 // Defines: TM, R1/R2/R3, VEC_B (Cout % 4 == 0), SUBGROUP, B_T.
 #if SUBGROUP
 enable subgroups;
@@ -14,7 +16,7 @@ struct U {
   NB: u32, OH: u32, OW: u32, H: u32,
   W: u32, sH: i32, sW: i32, dH: i32,
   dW: i32, pT: i32, pL: i32, tiles: u32,
-  nTiles: u32, _p0: u32, _p1: u32, _p2: u32,
+  nTiles: u32, splits: u32, perSplit: u32, _p2: u32,  // split-K: (b, oh) rows perSplit at a time
 }
 @group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read> b: array<{{B_T}}>;
@@ -26,6 +28,7 @@ alias Acc = array<vec4<f32>, TM>;
 struct BChunk { b0: vec4<f32>, b1: vec4<f32>, b2: vec4<f32>, b3: vec4<f32> }
 
 var<private> g0: u32;
+var<private> cOff: u32;  // element offset of this split's slice of the output
 #if !SUBGROUP
 var<workgroup> sq: array<vec4<f32>, 32>;
 #endif
@@ -90,10 +93,10 @@ fn mac8(acc: ptr<function, Acc>, i: u32, v: vec4<f32>, bc: BChunk) {
 fn storeRow(row: u32, v: vec4<f32>) {
   if (row >= u.M) { return; }
 #if VEC_B
-  if (g0 < u.OC / 4u) { c[row * (u.OC / 4u) + g0] = v; }
+  if (g0 < u.OC / 4u) { c[(cOff + row * u.OC) / 4u + g0] = v; }
 #else
   let n = g0 * 4u;
-  let o = row * u.OC + n;
+  let o = cOff + row * u.OC + n;
   if (n < u.OC) { c[o] = v.x; }
   if (n + 1u < u.OC) { c[o + 1u] = v.y; }
   if (n + 2u < u.OC) { c[o + 2u] = v.z; }
@@ -115,8 +118,14 @@ fn store8(acc: ptr<function, Acc>, i: u32, row0: u32) {
 @compute @workgroup_size(8)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) l: u32) {
-  let flat = wid.x + wid.y * nwg.x;
-  if (flat >= u.tiles) { return; }
+  let flat0 = wid.x + wid.y * nwg.x;
+  if (flat0 >= u.tiles * u.splits) { return; }
+  // split-K: workgroup `split` sums (b, oh) rows [bo0, bo1) into its own [M, Cout] slice
+  let split = flat0 / u.tiles;
+  let flat = flat0 % u.tiles;
+  let bo0 = split * u.perSplit;
+  let bo1 = min(bo0 + u.perSplit, u.NB * u.OH);
+  cOff = split * u.M * u.OC;
   let nt = flat % u.nTiles;
   let row0 = (flat / u.nTiles) * TM;
   g0 = nt * 8u + l;
@@ -132,7 +141,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 
   var acc: Acc;
   let ow4s = (u.OW + 3u) / 4u;
-  for (var bo = 0u; bo < u.NB * u.OH; bo++) {
+  for (var bo = bo0; bo < bo1; bo++) {
     let bt = bo / u.OH;
     let oh = i32(bo % u.OH);
     let ih = vec4<i32>(oh * u.sH) + khd;

@@ -5,7 +5,7 @@ import './setup.ts';
 import { suite } from 'uvu';
 import { kiln, assert, randArray, expectClose, expectThrows, numel } from './helpers.ts';
 import { checkGrad } from './gradcheck.ts';
-import { conv2dRef, conv2dBackpropInputRef, conv2dBackpropFilterRef, convGeom, type Activation, type PadSpec } from '../kernels/conv2d.ts';
+import { conv2dRef, conv2dBackpropInputRef, conv2dBackpropFilterRef, convGeom, filterGradSplits, type Activation, type PadSpec } from '../kernels/conv2d.ts';
 import { setConv2dKernel, conv2dKernel } from '../src/ops/conv.grad.ts';
 import { engine } from '../src/tensor.ts';
 
@@ -86,12 +86,13 @@ t('conv2d(x, filter, strides, pad, dilations) and rank-3 x', async () => {
   kiln.dispose([x, f, y, x3, y3]);
 });
 
-t('backward kernels match their float64 references', async () => {
+t('backward kernels match their float64 references (dx; dw with split-K)', async () => {
   const shapes: Case[] = [
     { x: [2, 7, 6, 3], f: [3, 3, 3, 5], s: 2, pad: 'same' },
     { x: [1, 9, 9, 8], f: [3, 3, 8, 36], d: 2, pad: [[1, 2], [0, 3]] },
     { x: [3, 5, 5, 4], f: [5, 5, 4, 4], pad: 'same' },
     { x: [1, 6, 7, 17], f: [3, 3, 17, 3], s: [2, 3], pad: 'valid' },
+    { x: [3, 13, 5, 2], f: [3, 3, 2, 3], pad: 'valid' }, // dw split-K: 7 slices of 5 (b, oh) rows, the last short
   ];
   const kinds = engine().info.features.subgroups ? [conv2dKernel(), conv2dKernel() === 'subgroup' ? 'shared' : 'subgroup'] as const : [conv2dKernel()];
   for (const kind of kinds) {

@@ -7,11 +7,11 @@
 // (1x1 stride-1 convs run as matMul + add + activation, whose own rules apply.)
 import { engine, type Tensor } from '../tensor.ts';
 import { record, tracking, noGrad } from '../autograd/tape.ts';
-import { conv2dProgram, conv2dFilterGradProgram, type Activation, type ConvGeom, type ConvKernel } from '../../kernels/conv2d.ts';
+import { conv2dProgram, conv2dFilterGradProgram, filterGradSplits, type Activation, type ConvGeom, type ConvKernel } from '../../kernels/conv2d.ts';
 import { preferredKernel } from '../../kernels/matmul.ts';
 import { unaryGradProgram } from '../../kernels/unary_grad.ts';
 import { run } from './run.ts';
-import { transpose } from './movement.ts';
+import { transpose, reshape } from './movement.ts';
 import { sum } from './reduce.ts';
 
 let KERNEL: ConvKernel | null = null;
@@ -40,9 +40,15 @@ export function conv2dBackpropInput(dz: Tensor, filter: Tensor, g: ConvGeom): Te
   return dx;
 }
 
-/** dw [KH,KW,Cin,Cout] from x [N,H,W,Cin] and dz [N,OH,OW,Cout]. */
+/** dw [KH,KW,Cin,Cout] from x [N,H,W,Cin] and dz [N,OH,OW,Cout] (split-K partials summed). */
 export function conv2dBackpropFilter(x: Tensor, dz: Tensor, g: ConvGeom): Tensor {
-  return run(conv2dFilterGradProgram(g, conv2dKernel()), [x, dz], [g.KH, g.KW, g.Cin, g.Cout], 'float32');
+  const [splits] = filterGradSplits(g);
+  const shape = [g.KH, g.KW, g.Cin, g.Cout];
+  const parts = run(conv2dFilterGradProgram(g, conv2dKernel()), [x, dz], [splits, ...shape], 'float32');
+  if (splits === 1) return reshape(parts, shape);
+  const dw = sum(parts, 0);
+  parts.dispose();
+  return dw;
 }
 
 export function recordConv2d(x: Tensor, filter: Tensor, bias: Tensor | null, g: ConvGeom, act: Activation, y: Tensor): Tensor {
