@@ -3,6 +3,8 @@
 //                  k = (kh, kw, ci), A(m, k) = x[b, oh*s + kh*d - pad, ow*s + kw*d - pad, ci]
 //                  (zero outside), B = filter viewed as [KH*KW*Cin, Cout].
 //   transposed     dx[m, n] = sum_k A(m, k) B(k, n), m = (b, ih, iw) input pixel, k = (kh, kw, co),
+//                  rows taken one phase (ih % s, iw % s) per workgroup so that only the taps that
+//                  line up with that phase are visited (1/s^2 of them),
 //                  A(m, k) = dy[b, (ih + pad - kh*d) / s, ..., co] where the division is exact
 //                  and in range (zero elsewhere), B = filter transposed to [KH, KW, Cout, Cin].
 // In both, "IC" is the channel count of the tensor read through A (Cin forward, Cout for dx)
@@ -30,6 +32,7 @@ struct U {
   OHW: u32, SH: u32, SW: u32, sH: i32,          // SH x SW: spatial size of the A tensor
   sW: i32, dH: i32, dW: i32, pT: i32,
   pL: i32, transposed: u32, hasBias: u32, act: u32,  // act: 0 linear, 1 relu, 2 relu6
+  tilesPerPhase: u32, outH: u32, outW: u32, _p0: u32, // transposed: per-phase tiles, dx's H x W
 }
 @group(0) @binding(0) var<storage, read> a: array<{{A_T}}>;
 @group(0) @binding(1) var<storage, read> b: array<{{B_T}}>;
@@ -42,6 +45,8 @@ alias Acc = array<vec4<f32>, TM>;
 struct BChunk { b0: vec4<f32>, b1: vec4<f32>, b2: vec4<f32>, b3: vec4<f32> }
 
 var<private> g0: u32;
+var<private> ph: u32;  // transposed: this workgroup's phase (dx rows with ih % sH == ph, iw % sW == pw)
+var<private> pw: u32;
 #if !SUBGROUP
 var<workgroup> sq: array<vec4<f32>, 32>;
 #endif
@@ -117,8 +122,17 @@ fn epilogue(v: vec4<f32>, bv: vec4<f32>) -> vec4<f32> {
   return r;
 }
 
-fn storeRow(row: u32, v: vec4<f32>) {
-  if (row >= u.M) { return; }
+fn storeRow(m: u32, v: vec4<f32>) {
+  if (m >= u.M) { return; }
+  var row = m;
+  if (u.transposed != 0u) {
+    // m = (b, qh, qw) of this phase: dx pixel (qh*sH + ph, qw*sW + pw), if inside dx
+    let q = m % u.OHW;
+    let ih = (q / u.OW) * u32(u.sH) + ph;
+    let iw = (q % u.OW) * u32(u.sW) + pw;
+    if (ih >= u.outH || iw >= u.outW) { return; }
+    row = ((m / u.OHW) * u.outH + ih) * u.outW + iw;
+  }
 #if VEC_B
   if (g0 < u.OC / 4u) { c[row * (u.OC / 4u) + g0] = v; }
 #else
@@ -145,8 +159,15 @@ fn store8(acc: ptr<function, Acc>, i: u32, row0: u32, bv: vec4<f32>) {
 @compute @workgroup_size(8)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) l: u32) {
-  let flat = wid.x + wid.y * nwg.x;
-  if (flat >= u.tiles) { return; }
+  let flat0 = wid.x + wid.y * nwg.x;
+  if (flat0 >= u.tiles) { return; }
+  let phase = flat0 / u.tilesPerPhase;
+  // lets, not the private copies, in the tap loop: the uniformity analysis needs to see them
+  let phU = phase / u32(u.sW);
+  let pwU = phase % u32(u.sW);
+  ph = phU;
+  pw = pwU;
+  let flat = flat0 % u.tilesPerPhase;
   // column tiles innermost: neighbouring workgroups read the same pixels
   let nt = flat % u.nTiles;
   let row0 = (flat / u.nTiles) * TM;
@@ -169,19 +190,19 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let kw = i32(p % u.KW);
     var ih: vec4<i32>;
     var iw: vec4<i32>;
-    var ok: vec4<bool>;
     if (u.transposed != 0u) {
-      let th = oh + vec4<i32>(u.pT - kh * u.dH);
-      let tw = ow + vec4<i32>(u.pL - kw * u.dW);
-      ih = th / vec4<i32>(u.sH);
-      iw = tw / vec4<i32>(u.sW);
-      ok = (th >= vec4<i32>(0)) & (tw >= vec4<i32>(0)) & (ih * u.sH == th) & (iw * u.sW == tw)
-        & (ih < vec4<i32>(SH)) & (iw < vec4<i32>(SW));
+      // rows of one phase: dy row oh = qh + (ph + pT - kh*dH) / sH when that division is exact
+      // (the same for the whole workgroup: other taps skip), likewise for columns.
+      let th = i32(phU) + u.pT - kh * u.dH;
+      let tw = i32(pwU) + u.pL - kw * u.dW;
+      if (th % u.sH != 0 || tw % u.sW != 0) { continue; }
+      ih = oh + vec4<i32>(th / u.sH);
+      iw = ow + vec4<i32>(tw / u.sW);
     } else {
       ih = oh * u.sH + vec4<i32>(kh * u.dH - u.pT);
       iw = ow * u.sW + vec4<i32>(kw * u.dW - u.pL);
-      ok = (ih >= vec4<i32>(0)) & (iw >= vec4<i32>(0)) & (ih < vec4<i32>(SH)) & (iw < vec4<i32>(SW));
     }
+    let ok = (ih >= vec4<i32>(0)) & (iw >= vec4<i32>(0)) & (ih < vec4<i32>(SH)) & (iw < vec4<i32>(SW));
     let off = vec4<u32>(select(vec4<i32>(0), bOff + ih * SW + iw, ok)) * u.IC;
     let k0 = p * u.IC;
     for (var c4 = 0u; c4 < c4s; c4++) {
