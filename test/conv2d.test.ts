@@ -60,7 +60,11 @@ t('forward: the other kernel variant (workgroup memory / subgroup) matches too',
   if (!other) return;
   setConv2dKernel(other);
   try {
-    for (let i = 0; i < CASES.length; i += 2) await checkForward(CASES[i], 300 + 7 * i);
+    // channel counts that are multiples of 4 only: one pipeline per kernel (cold compiles are slow)
+    for (let i = 0; i < CASES.length; i++) {
+      const c = CASES[i];
+      if (c.x[3] % 4 === 0 && c.f[3]! % 4 === 0) await checkForward(c, 300 + 7 * i);
+    }
   } finally {
     setConv2dKernel(null);
   }
@@ -94,11 +98,13 @@ t('backward kernels match their float64 references (dx; dw with split-K)', async
     { x: [1, 6, 7, 17], f: [3, 3, 17, 3], s: [2, 3], pad: 'valid' },
     { x: [3, 13, 5, 2], f: [3, 3, 2, 3], pad: 'valid' }, // dw split-K: 7 slices of 5 (b, oh) rows, the last short
   ];
-  const kinds = engine().info.features.subgroups ? [conv2dKernel(), conv2dKernel() === 'subgroup' ? 'shared' : 'subgroup'] as const : [conv2dKernel()];
+  const def = conv2dKernel();
+  const kinds = engine().info.features.subgroups ? [def, def === 'subgroup' ? 'shared' : 'subgroup'] as const : [def];
   for (const kind of kinds) {
     setConv2dKernel(kind);
     try {
       for (const [i, c] of shapes.entries()) {
+        if (kind !== def && (c.x[3] % 4 !== 0 || c.f[3]! % 4 !== 0)) continue; // as above
         const fShape = [c.f[0], c.f[1], c.x[3], c.f[3]!];
         const g = convGeom(c.x, fShape, pairOf(c.s), c.pad, pairOf(c.d));
         const xv = randArray(numel(c.x), 40 + i), fv = randArray(numel(fShape), 50 + i);
