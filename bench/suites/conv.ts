@@ -1,6 +1,6 @@
 // conv2d of ResNet/MobileNet-sized layers (NHWC, HWIO, SAME): 2*N*OH*OW*Cout*KH*KW*Cin flops.
-//   conv2d3x3_56x56x64      implicit GEMM (shaders/conv2d.wgsl)
-//   pointwise_56x56x128     1x1 stride 1: one matMul over views of x and the filter
+//   conv2d3x3_56x56x64             implicit GEMM (shaders/conv2d.wgsl)
+//   pointwise_conv2d_56x56x128     1x1 stride 1: one matMul over views of x and the filter
 import type { Suite, KilnOps } from './suite.ts';
 import type { Tensor } from '../../src/index.ts';
 
@@ -9,7 +9,7 @@ type ConvOps = KilnOps & { conv2d(x: Tensor, f: Tensor, strides: number, pad: 's
 
 const SIZES: { name: string; x: number[]; k: number; cout: number; s: number }[] = [
   { name: 'conv2d3x3_56x56x64', x: [1, 56, 56, 64], k: 3, cout: 64, s: 1 },
-  { name: 'pointwise_56x56x128', x: [1, 56, 56, 128], k: 1, cout: 128, s: 1 },
+  { name: 'pointwise_conv2d_56x56x128', x: [1, 56, 56, 128], k: 1, cout: 128, s: 1 },
 ];
 
 export const conv: Suite[] = SIZES.map(({ name, x, k, cout, s }) => {
