@@ -61,7 +61,7 @@ t('with no Vulkan driver, ready() throws one clear error naming the fix', () => 
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
     cwd: fileURLToPath(new URL('..', import.meta.url)),
     env: { ...process.env, VK_ICD_FILENAMES: '/nonexistent/icd.json', VK_DRIVER_FILES: '/nonexistent/icd.json' },
-    encoding: 'utf8', timeout: 120_000,
+    encoding: "utf8", timeout: 300_000,
   });
   assert.match(r.stdout, /ERROR kiln: no WebGPU adapter found/);
   assert.match(r.stdout, /mesa-vulkan-drivers/);
