@@ -1,6 +1,6 @@
 // Gradient rules of the data-movement ops. Index inputs (gather, unsortedSegmentSum) have none.
-import { Tensor, sizeOf, type Shape } from '../tensor.ts';
-import { record, tracking } from '../autograd/tape.ts';
+import { Tensor, sizeOf, engine, type Shape } from '../tensor.ts';
+import { record, tracking, noGrad } from '../autograd/tape.ts';
 import { sumToShape } from '../autograd/shape.ts';
 import { padRef, type PadMode } from '../../kernels/pad.ts';
 import * as M from './movement.ts';
@@ -44,18 +44,30 @@ export function recordBroadcastTo(x: Tensor, y: Tensor): Tensor {
 }
 
 // Reflect/symmetric padding reads some inputs several times: its gradient scatter-adds dy back
-// through the index map of the padding, built once per (shape, pads, mode) on the CPU.
-const PAD_MAPS = new Map<string, Int32Array>();
+// through the index map of the padding (which input element each output came from). The map is
+// built once per (shape, pads, mode) on the CPU and kept on the GPU as an internal tensor, so a
+// training step (style transfer pads every layer) uploads nothing.
+const PAD_MAPS = new Map<string, Tensor>();
+const MAX_PAD_MAPS = 16;
 
-function padIndexMap(shape: Shape, before: number[], outShape: Shape, mode: PadMode): Int32Array {
+function padIndexMap(shape: Shape, before: number[], outShape: Shape, mode: PadMode): Tensor {
   const key = `${shape}|${before}|${outShape}|${mode}`;
   let m = PAD_MAPS.get(key);
-  if (!m) {
-    const ids = new Float64Array(sizeOf(shape));
-    for (let i = 0; i < ids.length; i++) ids[i] = i;
-    m = Int32Array.from(padRef(ids, shape, before, outShape, mode, -1));
-    if (PAD_MAPS.size > 32) PAD_MAPS.delete(PAD_MAPS.keys().next().value as string);
+  if (m && !m.isDisposed && m.storage.pool === engine().pool) {
+    PAD_MAPS.delete(key);
     PAD_MAPS.set(key, m);
+    return m;
+  }
+  m?.dispose(); // from an engine replaced after a device loss
+  const ids = new Float64Array(sizeOf(shape));
+  for (let i = 0; i < ids.length; i++) ids[i] = i;
+  const map = Int32Array.from(padRef(ids, shape, before, outShape, mode, -1));
+  m = noGrad(() => tensor(map, [map.length], 'int32')).markInternal();
+  PAD_MAPS.set(key, m);
+  if (PAD_MAPS.size > MAX_PAD_MAPS) {
+    const [k, old] = PAD_MAPS.entries().next().value as [string, Tensor];
+    PAD_MAPS.delete(k);
+    old.dispose();
   }
   return m;
 }
@@ -64,9 +76,8 @@ export function recordPad(x: Tensor, paddings: [number, number][], mode: PadMode
   if (!live(x, y)) return y;
   return record('pad', [x], y, ([dy]) => {
     if (mode === 'constant') return [M.slice(dy!, paddings.map((p) => p[0]), [...x.shape])];
-    const map = padIndexMap(x.shape, paddings.map((p) => p[0]), y.shape, mode);
-    const idx = tensor(map, [map.length], 'int32');
-    return [M.reshape(M.unsortedSegmentSum(M.reshape(dy!, [map.length]), idx, x.size), x.shape)];
+    const idx = padIndexMap(x.shape, paddings.map((p) => p[0]), y.shape, mode);
+    return [M.reshape(M.unsortedSegmentSum(M.reshape(dy!, [idx.size]), idx, x.size), x.shape)];
   });
 }
 
