@@ -21,3 +21,4 @@ export { fit, formatProgress, historyCsv, type FitOptions, type FitResult, type 
 export * from './io/checkpoint.ts';
 export * from './optim/index.ts';
 export * from './ops/depthwise.ts';
+export * from './models/index.ts';

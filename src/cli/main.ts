@@ -10,6 +10,8 @@ commands:
   info [--json]              adapter, backend, features and key limits
   demo                       what kiln does, checked against CPU references
   golden DIR [--json]        run the PyTorch golden-vector cases in DIR (see shared/golden/README.md)
+  summary MODEL [--alpha A] [--resolution R] [--classes K] [--params RULE] [--pool-macs] [--json]
+                             per-layer MACs and parameters of a model (MODEL: mobilenet_v1; docs/models.md)
   help                       this text`;
 
 async function info(json: boolean): Promise<void> {
@@ -86,6 +88,10 @@ export async function main(argv: string[]): Promise<number> {
       if (!dir) { console.error('usage: kiln golden DIR [--json]'); return 2; }
       const { runGoldenCli } = await import('../golden/runner.ts');
       return runGoldenCli(dir, { json });
+    }
+    case 'summary': {
+      const { summaryCli } = await import('../models/cli.ts');
+      return summaryCli(rest);
     }
     case undefined: case 'help': case '--help': case '-h':
       console.log(USAGE); return cmd === undefined ? 2 : 0;
