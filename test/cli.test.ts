@@ -41,6 +41,9 @@ t('kiln demo checks its kernels and frees its tensors', async () => {
   const r = await cli('demo');
   assert.is(r.code, 0, r.out);
   assert.match(r.out, /PASS\s+matMul/);
+  assert.match(r.out, /PASS\s+conv2d 3x3/);
+  assert.match(r.out, /PASS\s+grad of sum/);
+  assert.match(r.out, /PASS\s+MLP learns XOR/);
   assert.match(r.out, /all checks passed/);
   assert.not.match(r.out, /FAIL/);
   assert.ok(kiln.memory().numTensors <= before);

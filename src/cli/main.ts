@@ -26,55 +26,12 @@ async function info(json: boolean): Promise<void> {
   for (const [k, v] of Object.entries(i.limits)) console.log(`  ${k.padEnd(36)} ${v}`);
 }
 
-function refMatMul(a: Float32Array, b: Float32Array, m: number, k: number, n: number): Float64Array {
-  const c = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) { const av = a[i * k + p]; for (let j = 0; j < n; j++) c[i * n + j] += av * b[p * n + j]; }
-  return c;
-}
-
 async function demo(): Promise<number> {
   console.log('kiln demo\n');
   await info(false);
   console.log('');
-  let failures = 0;
-  const check = (name: string, got: ArrayLike<number>, want: ArrayLike<number>, tol: number, extra = '') => {
-    let worst = 0;
-    for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / (1 + Math.abs(want[i])));
-    const ok = worst <= tol && got.length === want.length;
-    if (!ok) failures++;
-    console.log(`${ok ? 'PASS' : 'FAIL'}  ${name.padEnd(34)} max rel err ${worst.toExponential(2)}${extra}`);
-  };
-  const m = 256, k = 300, n = 200;
-  const a = kiln.randomUniform([m, k], -1, 1, 'float32', 1);
-  const b = kiln.randomUniform([k, n], -1, 1, 'float32', 2);
-  const [ad, bd] = [await a.data() as Float32Array, await b.data() as Float32Array];
-  const mm = kiln.matMul;
-  {
-    const t0 = performance.now();
-    const c = mm(a, b);
-    const cd = await c.data();
-    const ms = performance.now() - t0;
-    check(`matMul ${m}x${k} @ ${k}x${n}`, cd, refMatMul(ad, bd, m, k, n), 1e-4, `  (${ms.toFixed(1)} ms incl. first-use compile)`);
-    c.dispose();
-  }
-  const logits = kiln.randomNormal([8, 1000], 0, 3, 3);
-  const ld = await logits.data();
-  const smT = kiln.softmax(logits);
-  const sm = await smT.data();
-  const want = new Float64Array(ld.length);
-  for (let r = 0; r < 8; r++) {
-    let mx = -Infinity; for (let j = 0; j < 1000; j++) mx = Math.max(mx, ld[r * 1000 + j]);
-    let s = 0; for (let j = 0; j < 1000; j++) s += Math.exp(ld[r * 1000 + j] - mx);
-    for (let j = 0; j < 1000; j++) want[r * 1000 + j] = Math.exp(ld[r * 1000 + j] - mx) / s;
-  }
-  check('softmax [8,1000]', sm, want, 1e-5);
-  const sa = kiln.sum(a);
-  const s = await sa.data();
-  let ref = 0; for (const v of ad) ref += v;
-  check(`sum of ${m * k} values`, s, [ref], 1e-5);
-  kiln.dispose([a, b, logits, sa, smT]);
-  console.log(`\n${failures ? `${failures} check(s) failed` : 'all checks passed'}; live tensors: ${kiln.memory().numTensors}`);
-  return failures ? 1 : 0;
+  const { runDemo } = await import('./demo.ts');
+  return runDemo();
 }
 
 export async function main(argv: string[]): Promise<number> {
