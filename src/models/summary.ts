@@ -6,8 +6,9 @@ export interface LayerInfo {
   /** the layer's scope in the TF-slim checkpoint, e.g. 'Conv2d_0', 'Conv2d_3_depthwise' */
   name: string;
   /** conv: a full KHxKW convolution; depthwise: one KHxKW filter per channel; pointwise: a 1x1 conv;
-   *  avgpool: global average pool; fc: fully connected (a 1x1 conv on a 1x1 map, as in the checkpoints) */
-  kind: 'conv' | 'depthwise' | 'pointwise' | 'avgpool' | 'fc';
+   *  avgpool: global average pool; maxpool: a KHxKW max pool (ResNet's stem);
+   *  fc: fully connected (a 1x1 conv on a 1x1 map, as in the checkpoints) */
+  kind: 'conv' | 'depthwise' | 'pointwise' | 'avgpool' | 'maxpool' | 'fc';
   inputShape: [number, number, number];
   outputShape: [number, number, number];
   kernel: [number, number];
@@ -15,7 +16,10 @@ export interface LayerInfo {
   channels: { in: number; out: number };
   /** 'bn': followed by batch norm, folded into a bias at inference; 'bias': a plain bias; 'none' */
   norm: 'bn' | 'bias' | 'none';
-  activation: 'relu6' | 'linear' | 'none';
+  /** 'linear' on the last conv of a residual block: the shortcut is added after it (then ResNet applies relu) */
+  activation: 'relu6' | 'relu' | 'linear' | 'none';
+  /** explicit symmetric padding (PyTorch style) where the model uses it; absent: TF 'SAME' */
+  pad?: number;
   /** names of the model's parameter tensors for this layer (keys of model.params) */
   params: string[];
 }
@@ -28,16 +32,20 @@ export interface LayerInfo {
  * - 'inference': what a folded model holds: weights + one bias per output channel (BN folded in).
  * - 'trainable': weights + plain biases + gamma and beta per batch-normalised channel.
  * - 'keras': weights + plain biases + gamma, beta, moving mean and moving variance (Keras' total).
+ * - 'weights': conv and fc weights only (no biases, no batch norm); the TF-slim MobileNetV2 table's count.
  */
-export type ParamRule = 'checkpoint' | 'inference' | 'trainable' | 'keras';
-export const PARAM_RULES: readonly ParamRule[] = ['checkpoint', 'inference', 'trainable', 'keras'];
+export type ParamRule = 'checkpoint' | 'inference' | 'trainable' | 'keras' | 'weights';
+export const PARAM_RULES: readonly ParamRule[] = ['checkpoint', 'inference', 'trainable', 'keras', 'weights'];
 
-const BN_VALUES: Record<ParamRule, number> = { checkpoint: 3, inference: 1, trainable: 2, keras: 4 };
+const BN_VALUES: Record<ParamRule, number> = { checkpoint: 3, inference: 1, trainable: 2, keras: 4, weights: 0 };
 
 export interface SummaryOptions {
   params?: ParamRule;
   /** count a pooling layer's H*W*C accumulates as MACs (default false: the paper counts conv and fc only) */
   poolMacs?: boolean;
+  /** count an unfolded batch norm as 2 MACs per output element (scale and shift), as THOP does for
+   *  ResNet's published 1.82 / 3.67 / 4.11 / 7.83 / 11.56 G (default false: BN is folded away) */
+  bnMacs?: boolean;
 }
 
 export interface LayerCount extends LayerInfo { macs: number; weights: number; paramCount: number }
@@ -60,6 +68,7 @@ export function layerMacs(l: LayerInfo, poolMacs = false): number {
     case 'depthwise': return oh * ow * kh * kw * l.channels.in;
     case 'fc': return l.channels.in * l.channels.out;
     case 'avgpool': return poolMacs ? l.inputShape[0] * l.inputShape[1] * l.inputShape[2] : 0;
+    case 'maxpool': return poolMacs ? oh * ow * kh * kw * l.channels.out : 0;
   }
 }
 
@@ -70,7 +79,7 @@ export function layerWeights(l: LayerInfo): number {
     case 'conv': case 'pointwise': return kh * kw * l.channels.in * l.channels.out;
     case 'depthwise': return kh * kw * l.channels.in;
     case 'fc': return l.channels.in * l.channels.out;
-    case 'avgpool': return 0;
+    case 'avgpool': case 'maxpool': return 0;
   }
 }
 
@@ -81,8 +90,9 @@ export function summary(layersOrModel: readonly LayerInfo[] | { layers: readonly
   if (!PARAM_RULES.includes(rule)) throw new Error(`summary: unknown parameter rule '${rule}'; use one of ${PARAM_RULES.join(', ')}`);
   const layers = list.map((l) => {
     const weights = layerWeights(l);
-    const per = l.norm === 'bn' ? BN_VALUES[rule] : l.norm === 'bias' ? 1 : 0;
-    return { ...l, macs: layerMacs(l, opts.poolMacs), weights, paramCount: weights + per * l.channels.out };
+    const per = l.norm === 'bn' ? BN_VALUES[rule] : l.norm === 'bias' && rule !== 'weights' ? 1 : 0;
+    const bn = opts.bnMacs && l.norm === 'bn' ? 2 * l.outputShape[0] * l.outputShape[1] * l.outputShape[2] : 0;
+    return { ...l, macs: layerMacs(l, opts.poolMacs) + bn, weights, paramCount: weights + per * l.channels.out };
   });
   return {
     layers,
