@@ -3,8 +3,10 @@
 // shaders/depthwise_conv2d.dx.wgsl (input gradient), shaders/depthwise_conv2d.dfilter.wgsl (filter
 // gradient as chunked partial sums, no atomics). Three channel layouts per shader at most
 // (vec4 x / gathered vec4 / scalar). The forward pass takes kernel size, strides and dilations as
-// pipeline overrides (one pipeline per combination a model uses: MobileNet needs 3x3 s1 and s2);
-// so does dx; pads and shapes are uniform data (all of it in the filter gradient).
+// pipeline overrides (one pipeline per combination a model uses: MobileNet needs 3x3 s1 and s2),
+// except its TILE path (vec4 x, kernels up to 3x3, strides 1-2, no dilation; dwTile), which takes
+// them as text constants and owns 4 outputs x 6 output rows per thread (bench/lab/depthwise.ts).
+// dx takes overrides too; pads and shapes are uniform data (all of it in the filter gradient).
 import { memo } from '../src/gpu/memo.ts';
 import { grid, Uniforms, type Program } from '../src/gpu/runtime.ts';
 
@@ -42,9 +44,29 @@ function uniforms(g: DwGeom, CV: number, B: number, total: number, act = 0, hasB
     .u32(CV, B, total, act, hasBias, R, g.N * g.OH, 0);
 }
 
+/** Forward tile (outputs along W x output rows per thread) of the TILE path, or null for the general kernel. */
+export function dwTile(g: DwGeom): { T: number; RO: number } | null {
+  // measured for kernels up to 3x3 and strides 1-2 (bench/lab/depthwise.ts): T 4 x RO 6 leads on
+  // 3x3 s1 and s2; 32 accumulators or more (T 8 x RO 4, T 4 x RO 8) fall off a cliff (2-3x slower).
+  if (dwMode(g) !== 'X4' || g.dh !== 1 || g.dw !== 1 || g.KH > 3 || g.KW > 3 || g.sh > 2 || g.sw > 2) return null;
+  return { T: 4, RO: 6 };
+}
+
 function buildForward(g: DwGeom, act: DwActivation, hasBias: boolean): Program {
   const mode = dwMode(g);
   const CM = g.C * g.M;
+  const tile = dwTile(g);
+  if (tile) {
+    const CV = CM / 4, B = Math.ceil(g.OW / tile.T);
+    const total = g.N * Math.ceil(g.OH / tile.RO) * B * CV;
+    return {
+      shader: 'depthwise_conv2d',
+      label: 'depthwiseConv2d',
+      defines: { TILE: true, T: tile.T, RO: tile.RO, KH: g.KH, KW: g.KW, SH: g.sh, SW: g.sw },
+      workgroups: grid(total, 64),
+      uniforms: uniforms(g, CV, B, total, ACT[act], hasBias ? 1 : 0),
+    };
+  }
   const CV = mode === 'SCALAR' ? CM : CM / 4;
   const B = Math.ceil(g.OW / DW_T);
   const total = g.N * g.OH * B * CV;

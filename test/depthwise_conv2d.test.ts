@@ -36,6 +36,10 @@ const CASES: Case[] = [
   { x: [2, 10, 9, 4], k: 3, m: 2, s: 1, pad: 'same', d: 2 },
   { x: [1, 12, 11, 17], k: 3, m: 1, s: 1, pad: 'valid', d: 2 },
   { x: [1, 5, 6, 3], k: 3, m: 1, s: 1, pad: 2 },
+  // vec4 x wide enough for the forward TILE path's interior (unchecked) row segments
+  { x: [1, 9, 37, 8], k: 3, m: 1, s: 1, pad: 'same' },
+  { x: [2, 7, 41, 12], k: 3, m: 1, s: 2, pad: [[1, 0], [2, 1]] },
+  { x: [1, 15, 29, 4], k: 3, m: 1, s: 1, pad: [[2, 0], [1, 2]] },
 ];
 
 const desc = (c: Case) => `x [${c.x}] k${c.k} m${c.m} s${c.s} pad ${JSON.stringify(c.pad)}${c.d ? ` d${c.d}` : ''}`;
