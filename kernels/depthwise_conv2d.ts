@@ -6,7 +6,8 @@
 // pipeline overrides (one pipeline per combination a model uses: MobileNet needs 3x3 s1 and s2),
 // except its TILE path (vec4 x, kernels up to 3x3, strides 1-2, no dilation; dwTile), which takes
 // them as text constants and owns 4 outputs x 6 output rows per thread (bench/lab/depthwise.ts).
-// dx takes overrides too; pads and shapes are uniform data (all of it in the filter gradient).
+// dx takes overrides too (with stride 1 it has a TILE path as well: the forward tile on dy with the
+// flipped filter); pads and shapes are uniform data (all of it in the filter gradient).
 import { memo } from '../src/gpu/memo.ts';
 import { grid, Uniforms, type Program } from '../src/gpu/runtime.ts';
 
@@ -82,6 +83,20 @@ function buildForward(g: DwGeom, act: DwActivation, hasBias: boolean): Program {
 
 function buildDx(g: DwGeom): Program {
   const x4 = g.M === 1 && g.C % 4 === 0;
+  const tile = dwTile(g);
+  if (tile && g.sh === 1 && g.sw === 1) {
+    // dx = forward conv of dy (H, W := OH, OW) with the flipped filter, pads KH-1-pt, KW-1-pl
+    const CV = g.C / 4, B = Math.ceil(g.W / tile.T);
+    const total = g.N * Math.ceil(g.H / tile.RO) * B * CV;
+    const t: DwGeom = { ...g, H: g.OH, W: g.OW, OH: g.H, OW: g.W, pt: g.KH - 1 - g.pt, pl: g.KW - 1 - g.pl };
+    return {
+      shader: 'depthwise_conv2d.dx',
+      label: 'depthwiseConv2dBackpropInput',
+      defines: { TILE: true, T: tile.T, RO: tile.RO, KH: g.KH, KW: g.KW },
+      workgroups: grid(total, 64),
+      uniforms: uniforms(t, CV, B, total),
+    };
+  }
   const CV = x4 ? g.C / 4 : g.C;
   const B = Math.ceil(g.W / DW_T);
   const total = g.N * g.H * B * CV;

@@ -11,6 +11,79 @@ struct U {
   CV: u32, B: u32, total: u32, act: u32,
   hasBias: u32, R: u32, rows: u32, p0: u32,
 }
+#if TILE
+// TILE (X4, stride 1, dilation 1, kernels up to 3x3; kernels/depthwise_conv2d.ts): dx is the
+// forward convolution of dy with the flipped filter and pads KH-1-pt, KW-1-pl, computed as the
+// forward TILE path does (T inputs along W x RO input rows per thread, each dy row segment loaded
+// once into registers, filter in registers). Here H, W are dy's (OH, OW of the op) and OH, OW dx's.
+@group(0) @binding(0) var<storage, read> dy: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> w: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> dx: array<vec4<f32>>;
+@group(0) @binding(3) var<uniform> u: U;
+
+const T = {{T}}u;
+const RO = {{RO}}u;
+const KH = {{KH}}u;
+const KW = {{KW}}u;
+const NX = T - 1u + KW;
+const NR = RO - 1u + KH;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let t = gid.x + gid.y * nw.x * 64u;
+  if (t >= u.total) { return; }
+  let ocv = t % u.CV;
+  var r = t / u.CV;
+  let owb = r % u.B;
+  r = r / u.B;
+  let OHB = (u.OH + RO - 1u) / RO;
+  let oh0 = (r % OHB) * RO;
+  let n = r / OHB;
+  let ow0 = owb * T;
+  var wr: array<vec4<f32>, KH * KW>;
+  for (var i = 0u; i < KH * KW; i++) { wr[i] = w[(KH * KW - 1u - i) * u.CV + ocv]; }
+  var acc: array<vec4<f32>, T * RO>;
+  let ih0 = i32(oh0) - u.pt;
+  let iw0 = i32(ow0) - u.pl;
+  let inside = iw0 >= 0 && iw0 + i32(NX) <= i32(u.W);
+  for (var ir = 0u; ir < NR; ir++) {
+    let ih = ih0 + i32(ir);
+    if (ih < 0 || ih >= i32(u.H)) { continue; }
+    let rowBase = (n * u.H + u32(ih)) * u.W;
+    var xr: array<vec4<f32>, NX>;
+    if (inside) {
+      let p0 = (rowBase + u32(iw0)) * u.CV + ocv;
+      for (var i = 0u; i < NX; i++) { xr[i] = dy[p0 + i * u.CV]; }
+    } else {
+      for (var i = 0u; i < NX; i++) {
+        let iw = iw0 + i32(i);
+        if (iw >= 0 && iw < i32(u.W)) { xr[i] = dy[(rowBase + u32(iw)) * u.CV + ocv]; }
+        else { xr[i] = vec4<f32>(0.0); }
+      }
+    }
+    for (var ro = 0u; ro < RO; ro++) {
+      let kh = i32(ir) - i32(ro);
+      if (kh < 0 || kh >= i32(KH)) { continue; }
+      for (var kw = 0u; kw < KW; kw++) {
+        let wv = wr[u32(kh) * KW + kw];
+        for (var j = 0u; j < T; j++) {
+          acc[ro * T + j] += xr[j + kw] * wv;
+        }
+      }
+    }
+  }
+  for (var ro = 0u; ro < RO; ro++) {
+    let oh = oh0 + ro;
+    if (oh >= u.OH) { break; }
+    let outBase = (n * u.OH + oh) * u.OW;
+    for (var j = 0u; j < T; j++) {
+      let ow = ow0 + j;
+      if (ow >= u.OW) { break; }
+      dx[(outBase + ow) * u.CV + ocv] = acc[ro * T + j];
+    }
+  }
+}
+#else
 #if X4
 alias V = vec4<f32>;
 #else
@@ -82,3 +155,4 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     dx[(outBase + iw) * u.CV + cv] = acc[j];
   }
 }
+#endif

@@ -25,6 +25,11 @@
 // npm run bench -- --filter depthwise, before/after alternated 3 times (kiln median ms):
 //   s1: 9.51 9.47 8.72 -> 4.87 5.27 5.52 (1.6-1.9x; tfjs-webgpu 9.1-9.7)
 //   s2: 6.20 6.04 5.99 -> 4.27 4.74 4.20 (1.3-1.5x; tfjs-webgpu 4.0-6.8)
+// dx, stride 1 (DX=1): the same tile as a forward conv of dy with the flipped filter, pads
+// KH-1-pt, KW-1-pl (depthwise_conv2d.dx.wgsl TILE), vs the general T-inputs kernel, best / median:
+//   [1,112,112,32]  4.7-6.6 / 7.4-11.9 -> 1.5-2.8 / 2.9-5.2
+//   [1,56,56,128]   4.5-5.9 / 8.6-11.2 -> 1.9-2.5 / 3.9-5.0
+// (dx with stride 2 keeps the general kernel: not a plain forward conv.)
 import * as kiln from '../../src/index.ts';
 import { engine, empty } from '../../src/tensor.ts';
 import { Uniforms, grid, type Program } from '../../src/gpu/runtime.ts';
@@ -72,4 +77,33 @@ for (const [shape, s] of [[[1, 112, 112, 32], 1], [[1, 112, 112, 64], 2], [[2, 1
   for (let it = 0; it < ROUNDS; it++) for (const k in v) { const t0 = performance.now(); e.dispatch(v[k], [x.buffer, f.buffer, f.buffer], [y.buffer]); await e.sync(); res[k].push(performance.now() - t0); }
   console.log(`${shape} s${s}:`);
   for (const k in res) { const q = res[k].sort((a, b) => a - b); console.log('  ' + k.padEnd(18), 'best', q[0].toFixed(2), 'med', q[q.length >> 1].toFixed(2), 'ms'); }
+}
+
+// dx, stride 1 (DX=1): the general T-inputs kernel vs the TILE path (flipped-filter forward conv)
+if (process.env.DX) {
+  const { depthwiseConv2dDxProgram, depthwiseConv2dDxRef } = await import('../../kernels/depthwise_conv2d.ts');
+  for (const shape of [[1, 112, 112, 32], [1, 56, 56, 128]]) {
+    const C = shape[3];
+    const g = dwGeometry(shape, [3, 3, C, 1], [1, 1], 'same', [1, 1]);
+    const dy = kiln.randomUniform([g.N, g.OH, g.OW, C], -1, 1, 'float32', 3), f = kiln.randomUniform([3, 3, C, 1], -1, 1, 'float32', 2);
+    const ref = depthwiseConv2dDxRef(await dy.data() as Float32Array, await f.data() as Float32Array, g);
+    const dx = empty(shape, 'float32');
+    const CV = C / 4, B = Math.ceil(g.W / 4), total = g.N * g.H * B * CV;
+    const v: Record<string, Program> = {
+      'dx general T4': { shader: 'depthwise_conv2d.dx', defines: { X4: true, T: 4 }, overrides: { KH: 3, KW: 3, SH: 1, SW: 1, DH: 1, DW: 1 }, workgroups: grid(total, 64),
+        uniforms: new Uniforms().u32(g.N, g.H, g.W, g.C, g.OH, g.OW, g.M, g.C, g.KH, g.KW, g.sh, g.sw, g.dh, g.dw).i32(g.pt, g.pl).u32(CV, B, total, 0, 0, 0, g.N * g.OH, 0) },
+      'dx TILE': depthwiseConv2dDxProgram(g),
+    };
+    const res: Record<string, number[]> = {};
+    for (const k in v) {
+      e.dispatch(v[k], [dy.buffer, f.buffer], [dx.buffer]);
+      const got = await dx.data() as Float32Array;
+      let err = 0; for (let i = 0; i < ref.length; i++) err = Math.max(err, Math.abs(got[i] - ref[i]));
+      if (!(err < 1e-4)) throw new Error(`${k}: WRONG max err ${err}`);
+      res[k] = [];
+    }
+    for (let it = 0; it < ROUNDS; it++) for (const k in v) { const t0 = performance.now(); e.dispatch(v[k], [dy.buffer, f.buffer], [dx.buffer]); await e.sync(); res[k].push(performance.now() - t0); }
+    console.log(`dx ${shape} s1:`);
+    for (const k in res) { const q = res[k].sort((a, b) => a - b); console.log('  ' + k.padEnd(18), 'best', q[0].toFixed(2), 'med', q[q.length >> 1].toFixed(2), 'ms'); }
+  }
 }
