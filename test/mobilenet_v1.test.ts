@@ -109,7 +109,8 @@ t('forward: alpha 0.25, 32x32, batch 2 -> finite [2, classes]; no leaked tensors
     const before = kiln.memory().numTensors;
     const { result: second, leaked } = await observeTensors(run);
     assert.is(leaked.length, 0, `leaked ${leaked.length} tensors`);
-    assert.is(kiln.memory().numTensors, before, 'memory flat across predicts');
+    // <=: the GC safety net may reclaim other tests' dropped tensors meanwhile (leaks are checked exactly by observeTensors)
+    assert.ok(kiln.memory().numTensors <= before, 'memory flat across predicts');
     assert.equal([...second], [...first], 'deterministic');
     x.dispose();
   } finally {

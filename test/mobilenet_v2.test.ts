@@ -115,7 +115,8 @@ t('forward: alpha 0.35 at 32x32, batch 2 -> finite [2, 10] matching a float64 re
     const before = kiln.memory().numTensors;
     const { result: second, leaked } = await observeTensors(run);
     assert.is(leaked.length, 0, `leaked ${leaked.length} tensors`);
-    assert.is(kiln.memory().numTensors, before, 'memory flat');
+    // <=: the GC safety net may reclaim other tests' dropped tensors meanwhile (leaks are checked exactly by observeTensors)
+    assert.ok(kiln.memory().numTensors <= before, 'memory flat');
     assert.equal([...second], [...first], 'deterministic');
     expectClose(first, await reference(model, await x.data() as Float32Array, 2), { rtol: 2e-3, atol: 1e-4 }, 'logits vs reference');
   } finally { x.dispose(); model.dispose(); }

@@ -127,7 +127,8 @@ t('forward: ResNet-18 at 32x32, batch 1 -> finite [1, 10] matching a float64 ref
     const before = kiln.memory().numTensors;
     const { result: second, leaked } = await observeTensors(run);
     assert.is(leaked.length, 0, `leaked ${leaked.length} tensors`);
-    assert.is(kiln.memory().numTensors, before, 'memory flat');
+    // <=: the GC safety net may reclaim other tests' dropped tensors meanwhile (leaks are checked exactly by observeTensors)
+    assert.ok(kiln.memory().numTensors <= before, 'memory flat');
     assert.equal([...second], [...first], 'deterministic');
     expectClose(first, await reference(model, await x.data() as Float32Array, 1), { rtol: 2e-3, atol: 1e-4 }, 'logits vs reference');
   } finally { x.dispose(); model.dispose(); }
