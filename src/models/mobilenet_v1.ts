@@ -8,10 +8,10 @@ import { fusedConv2d } from '../ops/conv.ts';
 import { fusedDepthwiseConv2d } from '../ops/depthwise.ts';
 import { globalAvgPool } from '../ops/pool.ts';
 import { reshape } from '../ops/movement.ts';
-import { randomNormal } from '../ops/creation.ts';
 import { fail } from '../ops/util.ts';
-import { Variable, variable, variables } from '../autograd/variable.ts';
+import type { Variable } from '../autograd/variable.ts';
 import type { LayerInfo } from './summary.ts';
+import { freeScope, headLayers, randomParams, checkImages } from './common.ts';
 
 export interface MobileNetV1Options {
   /** width multiplier: channels are max(8, floor(c * alpha)) as in TF-slim (min_depth 8); default 1 */
@@ -80,15 +80,8 @@ export function mobilenetV1Layers(opts: MobileNetV1Options = {}): LayerInfo[] {
     conv(`Conv2d_${i + 1}_depthwise`, 'depthwise', 3, s, c);
     conv(`Conv2d_${i + 1}_pointwise`, 'pointwise', 1, 1, mobilenetDepth(out, alpha));
   });
-  layers.push({
-    name: 'AvgPool_1a', kind: 'avgpool', inputShape: [h, w, c], outputShape: [1, 1, c], kernel: [h, w], stride: 1,
-    channels: { in: c, out: c }, norm: 'none', activation: 'none', params: [],
-  });
-  layers.push({
-    name: 'Logits/Conv2d_1c_1x1', kind: 'fc', inputShape: [1, 1, c], outputShape: [1, 1, classes], kernel: [1, 1], stride: 1,
-    channels: { in: c, out: classes }, norm: 'bias', activation: 'linear',
-    params: [`${SCOPE}/Logits/Conv2d_1c_1x1/weights`, `${SCOPE}/Logits/Conv2d_1c_1x1/biases`],
-  });
+  layers.push(...headLayers(h, w, c, classes, 'AvgPool_1a', 'Logits/Conv2d_1c_1x1',
+    [`${SCOPE}/Logits/Conv2d_1c_1x1/weights`, `${SCOPE}/Logits/Conv2d_1c_1x1/biases`]));
   return layers;
 }
 
@@ -101,30 +94,20 @@ export function mobilenetV1Layers(opts: MobileNetV1Options = {}): LayerInfo[] {
 export function mobilenetV1(opts: MobileNetV1Options = {}): MobileNetV1 {
   const { alpha, resolution, classes } = checkOptions(opts);
   const layers = mobilenetV1Layers({ alpha, resolution, classes });
-  let seed = opts.seed ?? 1;
   // Variable names are global: a second live model gets a scope suffix (keys stay the checkpoint names).
-  const taken = new Set(variables().map((v) => v.name));
-  let scope = SCOPE;
-  for (let i = 1; [...taken].some((n) => n.startsWith(`${scope}/`)); i++) scope = `${SCOPE}_${i}`;
-  const params: Record<string, Variable> = {};
-  const make = (key: string, shape: number[], std: number) => {
-    params[key] = tidy(() => variable(randomNormal(shape, 0, std, seed++), true, scope + key.slice(SCOPE.length)));
-  };
-  for (const l of layers) {
-    if (l.kind === 'avgpool') continue;
+  const scope = freeScope(SCOPE);
+  const params = randomParams(layers, opts.seed ?? 1, (key) => scope + key.slice(SCOPE.length), (l) => {
     const [kh, kw] = l.kernel;
     const { in: cin, out: cout } = l.channels;
-    const fanIn = l.kind === 'depthwise' ? kh * kw : kh * kw * cin;
-    const wShape = l.kind === 'depthwise' ? [kh, kw, cin, 1] : [kh, kw, cin, cout];
-    make(l.params[0], wShape, Math.sqrt((l.kind === 'fc' ? 1 : 2) / fanIn));
-    make(l.params[1], [cout], 0.01);
-  }
+    return {
+      shape: l.kind === 'depthwise' ? [kh, kw, cin, 1] : [kh, kw, cin, cout],
+      gain: l.kind === 'fc' ? 1 : 2,
+      fanIn: l.kind === 'depthwise' ? kh * kw : kh * kw * cin,
+    };
+  });
   let disposed = false;
   const predict = (x: Tensor): Tensor => {
-    if (disposed) fail('mobilenetV1.predict', 'the model has been disposed');
-    if (!(x instanceof Tensor) || x.rank !== 4 || x.shape[3] !== 3) {
-      fail('mobilenetV1.predict', `x must be NHWC [N, H, W, 3], got ${x instanceof Tensor ? `[${x.shape.join(', ')}]` : typeof x}`);
-    }
+    checkImages('mobilenetV1.predict', x, disposed);
     return tidy(() => {
       let y = x;
       for (const l of layers) {

@@ -10,10 +10,10 @@ import { fusedDepthwiseConv2d } from '../ops/depthwise.ts';
 import { globalAvgPool } from '../ops/pool.ts';
 import { matMul } from '../ops/matmul.ts';
 import { add } from '../ops/elementwise.ts';
-import { randomNormal } from '../ops/creation.ts';
 import { fail } from '../ops/util.ts';
-import { Variable, variable, variables } from '../autograd/variable.ts';
+import type { Variable } from '../autograd/variable.ts';
 import type { LayerInfo } from './summary.ts';
+import { freeScope, headLayers, randomParams, checkImages } from './common.ts';
 
 export interface MobileNetV2Options {
   /** width multiplier; default 1 */
@@ -99,14 +99,7 @@ function build(opts: MobileNetV2Options) {
     }
   }
   conv('Conv_1', 'pointwise', 1, 1, o.alpha > 1 ? makeDivisible(1280 * o.alpha) : 1280, 'relu6');
-  layers.push({
-    name: 'global_average_pooling2d', kind: 'avgpool', inputShape: [h, w, c], outputShape: [1, 1, c], kernel: [h, w], stride: 1,
-    channels: { in: c, out: c }, norm: 'none', activation: 'none', params: [],
-  });
-  layers.push({
-    name: 'predictions', kind: 'fc', inputShape: [1, 1, c], outputShape: [1, 1, o.classes], kernel: [1, 1], stride: 1,
-    channels: { in: c, out: o.classes }, norm: 'bias', activation: 'linear', params: ['predictions/kernel', 'predictions/bias'],
-  });
+  layers.push(...headLayers(h, w, c, o.classes, 'global_average_pooling2d', 'predictions', ['predictions/kernel', 'predictions/bias']));
   return { layers, blocks, opts: o };
 }
 
@@ -122,34 +115,23 @@ export function mobilenetV2Layers(opts: MobileNetV2Options = {}): LayerInfo[] {
  */
 export function mobilenetV2(opts: MobileNetV2Options = {}): MobileNetV2 {
   const { layers, blocks, opts: { alpha, resolution, classes } } = build(opts);
-  let seed = opts.seed ?? 1;
-  const SCOPE = 'mobilenetv2';
-  const taken = new Set(variables().map((v) => v.name));
-  let scope = SCOPE;
-  for (let i = 1; [...taken].some((n) => n.startsWith(`${scope}/`)); i++) scope = `${SCOPE}_${i}`;
-  const params: Record<string, Variable> = {};
-  const make = (key: string, shape: number[], std: number) => {
-    params[key] = tidy(() => variable(randomNormal(shape, 0, std, seed++), true, `${scope}/${key}`));
-  };
-  for (const l of layers) {
-    if (l.kind === 'avgpool') continue;
+  const scope = freeScope('mobilenetv2');
+  const params = randomParams(layers, opts.seed ?? 1, (key) => `${scope}/${key}`, (l) => {
     const [kh, kw] = l.kernel;
     const { in: cin, out: cout } = l.channels;
-    const fanIn = l.kind === 'depthwise' ? kh * kw : kh * kw * cin;
-    const shape = l.kind === 'fc' ? [cin, cout] : l.kind === 'depthwise' ? [kh, kw, cin, 1] : [kh, kw, cin, cout];
-    make(l.params[0], shape, Math.sqrt((l.activation === 'relu6' ? 2 : 1) / fanIn));
-    make(l.params[1], [cout], 0.01);
-  }
+    return {
+      shape: l.kind === 'fc' ? [cin, cout] : l.kind === 'depthwise' ? [kh, kw, cin, 1] : [kh, kw, cin, cout],
+      gain: l.activation === 'relu6' ? 2 : 1,
+      fanIn: l.kind === 'depthwise' ? kh * kw : kh * kw * cin,
+    };
+  });
   let disposed = false;
   const convOf = (y: Tensor, l: LayerInfo) => {
     const a = { x: y, filter: params[l.params[0]], bias: params[l.params[1]], strides: l.stride, pad: l.pad ?? 0, activation: l.activation === 'relu6' ? 'relu6' as const : 'linear' as const };
     return l.kind === 'depthwise' ? fusedDepthwiseConv2d(a) : fusedConv2d(a);
   };
   const predict = (x: Tensor): Tensor => {
-    if (disposed) fail('mobilenetV2.predict', 'the model has been disposed');
-    if (!(x instanceof Tensor) || x.rank !== 4 || x.shape[3] !== 3) {
-      fail('mobilenetV2.predict', `x must be NHWC [N, H, W, 3], got ${x instanceof Tensor ? `[${x.shape.join(', ')}]` : typeof x}`);
-    }
+    checkImages('mobilenetV2.predict', x, disposed);
     return tidy(() => {
       let y = convOf(x, layers[0]);
       for (const b of blocks) {

@@ -9,10 +9,10 @@ import { fusedConv2d } from '../ops/conv.ts';
 import { maxPool, globalAvgPool } from '../ops/pool.ts';
 import { matMul } from '../ops/matmul.ts';
 import { add, relu } from '../ops/elementwise.ts';
-import { randomNormal } from '../ops/creation.ts';
 import { fail } from '../ops/util.ts';
-import { Variable, variable, variables } from '../autograd/variable.ts';
+import type { Variable } from '../autograd/variable.ts';
 import type { LayerInfo } from './summary.ts';
+import { freeScope, headLayers, randomParams, checkImages } from './common.ts';
 
 export type ResNetDepth = 18 | 34 | 50 | 101 | 152;
 
@@ -102,14 +102,7 @@ function build(opts: ResNetOptions): { layers: LayerInfo[]; blocks: ResNetBlock[
       blocks.push({ name, convs, downsample });
     }
   });
-  layers.push({
-    name: 'avgpool', kind: 'avgpool', inputShape: [h, w, c], outputShape: [1, 1, c], kernel: [h, w], stride: 1,
-    channels: { in: c, out: c }, norm: 'none', activation: 'none', params: [],
-  });
-  layers.push({
-    name: 'fc', kind: 'fc', inputShape: [1, 1, c], outputShape: [1, 1, o.classes], kernel: [1, 1], stride: 1,
-    channels: { in: c, out: o.classes }, norm: 'bias', activation: 'linear', params: ['fc.weight', 'fc.bias'],
-  });
+  layers.push(...headLayers(h, w, c, o.classes, 'avgpool', 'fc', ['fc.weight', 'fc.bias']));
   return { layers, blocks, opts: o };
 }
 
@@ -125,34 +118,24 @@ export function resnetLayers(opts: ResNetOptions = {}): LayerInfo[] {
  */
 export function resnet(opts: ResNetOptions = {}): ResNet {
   const { layers, blocks, opts: { depth, classes, resolution } } = build(opts);
-  let seed = opts.seed ?? 1;
-  const SCOPE = `resnet${depth}`;
-  const taken = new Set(variables().map((v) => v.name));
-  let scope = SCOPE;
-  for (let i = 1; [...taken].some((n) => n.startsWith(`${scope}/`)); i++) scope = `${SCOPE}_${i}`;
-  const params: Record<string, Variable> = {};
-  const make = (key: string, shape: number[], std: number) => {
-    params[key] = tidy(() => variable(randomNormal(shape, 0, std, seed++), true, `${scope}/${key}`));
-  };
-  for (const l of layers) {
-    if (l.kind === 'avgpool' || l.kind === 'maxpool') continue;
+  const scope = freeScope(`resnet${depth}`);
+  const params = randomParams(layers, opts.seed ?? 1, (key) => `${scope}/${key}`, (l) => {
     const [kh, kw] = l.kernel;
     const { in: cin, out: cout } = l.channels;
     // the last conv of a block and the shortcut start smaller so that the random net stays tame
-    const gain = l.kind === 'fc' ? 1 : l.activation === 'linear' ? 0.5 : 2;
-    make(l.params[0], l.kind === 'fc' ? [cin, cout] : [kh, kw, cin, cout], Math.sqrt(gain / (kh * kw * cin)));
-    make(l.params[1], [cout], 0.01);
-  }
+    return {
+      shape: l.kind === 'fc' ? [cin, cout] : [kh, kw, cin, cout],
+      gain: l.kind === 'fc' ? 1 : l.activation === 'linear' ? 0.5 : 2,
+      fanIn: kh * kw * cin,
+    };
+  });
   let disposed = false;
   const convOf = (y: Tensor, l: LayerInfo) => fusedConv2d({
     x: y, filter: params[l.params[0]], bias: params[l.params[1]], strides: l.stride, pad: l.pad ?? 0,
     activation: l.activation === 'relu' ? 'relu' : 'linear',
   });
   const predict = (x: Tensor): Tensor => {
-    if (disposed) fail('resnet.predict', 'the model has been disposed');
-    if (!(x instanceof Tensor) || x.rank !== 4 || x.shape[3] !== 3) {
-      fail('resnet.predict', `x must be NHWC [N, H, W, 3], got ${x instanceof Tensor ? `[${x.shape.join(', ')}]` : typeof x}`);
-    }
+    checkImages('resnet.predict', x, disposed);
     return tidy(() => {
       let y = convOf(x, layers[0]);
       y = maxPool(y, 3, 2, 1);
