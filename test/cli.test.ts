@@ -1,27 +1,12 @@
 import './setup.ts';
 import { suite } from 'uvu';
-import { kiln, assert } from './helpers.ts';
-import { main } from '../src/cli/main.ts';
+import { kiln, assert, runCli } from './helpers.ts';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const t = suite('cli');
 
-/** Run the CLI in-process, capturing what it prints. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const [log, error] = [console.log, console.error];
-  console.log = (...m: unknown[]) => { out.push(m.join(' ')); };
-  console.error = (...m: unknown[]) => { err.push(m.join(' ')); };
-  try {
-    const code = await main(args);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
+const cli = runCli;
 
 t('kiln info prints the adapter, features and limits; --json parses', async () => {
   const text = await cli('info');

@@ -68,3 +68,20 @@ export function expectThrows(fn: () => unknown, ...patterns: RegExp[]): void {
 
 /** Product of a shape. */
 export const numel = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+/** Run the `kiln` CLI in-process, capturing what it prints. */
+export async function runCli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const { main } = await import('../src/cli/main.ts');
+  const out: string[] = [];
+  const err: string[] = [];
+  const [log, error] = [console.log, console.error];
+  console.log = (...m: unknown[]) => { out.push(m.join(' ')); };
+  console.error = (...m: unknown[]) => { err.push(m.join(' ')); };
+  try {
+    const code = await main(args);
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+}

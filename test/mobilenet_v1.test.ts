@@ -1,8 +1,7 @@
 import './setup.ts';
 import { suite } from 'uvu';
-import { kiln, assert, expectClose } from './helpers.ts';
+import { kiln, assert, expectClose, runCli } from './helpers.ts';
 import { observeTensors } from '../src/tensor.ts';
-import { main } from '../src/cli/main.ts';
 import { mobilenetV1, mobilenetV1Layers, summary, summarize, PARAM_RULES } from '../src/models/index.ts';
 
 const t = suite('mobilenet_v1');
@@ -171,21 +170,7 @@ t('forward matches a float64 CPU reference (alpha 0.25, 32x32, batch 2)', async 
   } finally { x.dispose(); model.dispose(); }
 });
 
-/** Run the CLI in-process, capturing what it prints (as test/cli.test.ts does). */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const [log, error] = [console.log, console.error];
-  console.log = (...m: unknown[]) => { out.push(m.join(' ')); };
-  console.error = (...m: unknown[]) => { err.push(m.join(' ')); };
-  try {
-    const code = await main(args);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
+const cli = runCli;
 
 t('kiln summary mobilenet_v1 prints a per-layer table and totals; --json the same data', async () => {
   const r = await cli('summary', 'mobilenet_v1', '--alpha', '0.75', '--resolution', '160');

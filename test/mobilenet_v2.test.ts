@@ -1,8 +1,7 @@
 import './setup.ts';
 import { suite } from 'uvu';
-import { kiln, assert, expectClose } from './helpers.ts';
+import { kiln, assert, expectClose, runCli } from './helpers.ts';
 import { observeTensors } from '../src/tensor.ts';
-import { main } from '../src/cli/main.ts';
 import { mobilenetV2, mobilenetV2Layers, makeDivisible, summary, summarize, type LayerInfo } from '../src/models/index.ts';
 
 const t = suite('mobilenet_v2');
@@ -123,13 +122,7 @@ t('forward: alpha 0.35 at 32x32, batch 2 -> finite [2, 10] matching a float64 re
   assert.ok(Object.values(model.params).every((v) => v.isDisposed));
 });
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  const [log, error] = [console.log, console.error];
-  console.log = (...m: unknown[]) => { out.push(m.join(' ')); };
-  console.error = (...m: unknown[]) => { err.push(m.join(' ')); };
-  try { return { code: await main(args), out: out.join('\n'), err: err.join('\n') }; } finally { console.log = log; console.error = error; }
-}
+const cli = runCli;
 
 t('kiln summary mobilenet_v2 --alpha 1.0 --resolution 224 [--json] [--params weights]', async () => {
   const r = await cli('summary', 'mobilenet_v2', '--alpha', '1.0', '--resolution', '224');

@@ -1,8 +1,7 @@
 import './setup.ts';
 import { suite } from 'uvu';
-import { kiln, assert, expectClose } from './helpers.ts';
+import { kiln, assert, expectClose, runCli } from './helpers.ts';
 import { observeTensors } from '../src/tensor.ts';
-import { main } from '../src/cli/main.ts';
 import { resnet, resnetLayers, summary, summarize, type ResNetDepth, type LayerInfo } from '../src/models/index.ts';
 
 const t = suite('resnet');
@@ -146,13 +145,7 @@ t('forward: ResNet-50 (bottleneck) at 32x32, batch 1 -> finite [1, 5]', async ()
   } finally { x.dispose(); model.dispose(); }
 });
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  const [log, error] = [console.log, console.error];
-  console.log = (...m: unknown[]) => { out.push(m.join(' ')); };
-  console.error = (...m: unknown[]) => { err.push(m.join(' ')); };
-  try { return { code: await main(args), out: out.join('\n'), err: err.join('\n') }; } finally { console.log = log; console.error = error; }
-}
+const cli = runCli;
 
 t('kiln summary resnet --depth 50 [--json] [--bn-macs]', async () => {
   const r = await cli('summary', 'resnet', '--depth', '50');
