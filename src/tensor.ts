@@ -289,6 +289,34 @@ export async function observeTensors<T>(fn: () => T | Promise<T>): Promise<{ res
   }
 }
 
+/**
+ * An LRU cache of kiln's own long-lived tensors (cached scalars, index maps): entries are internal
+ * (kept out of tidy, not reported as leaks), evicted ones are disposed, and entries made on an
+ * engine that a device loss replaced are rebuilt.
+ */
+export class InternalTensorCache {
+  private map = new Map<string, Tensor>();
+  constructor(private capacity: number) {}
+
+  get(key: string, make: () => Tensor): Tensor {
+    let t = this.map.get(key);
+    if (t && !t.isDisposed && ENGINE && t.storage.pool === ENGINE.pool) {
+      this.map.delete(key); // re-insert: the map's order is least recently used first
+      this.map.set(key, t);
+      return t;
+    }
+    t?.dispose();
+    t = make().markInternal();
+    this.map.set(key, t);
+    if (this.map.size > this.capacity) {
+      const [oldKey, old] = this.map.entries().next().value as [string, Tensor];
+      this.map.delete(oldKey);
+      old.dispose();
+    }
+    return t;
+  }
+}
+
 export interface MemoryInfo {
   /** tensors created and not yet disposed (kiln's own cached scalars are counted apart) */
   numTensors: number;

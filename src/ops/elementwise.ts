@@ -1,6 +1,6 @@
 // Elementwise ops: unary math, activations, casts, binary arithmetic/comparisons with
 // broadcasting, where. Numbers are accepted wherever a tensor is (as in tfjs).
-import { Tensor, fmtShape, type DType, view, engine, hasEngine } from '../tensor.ts';
+import { Tensor, fmtShape, type DType, view, InternalTensorCache } from '../tensor.ts';
 import { unaryProgram, UNARY_FLOAT_OPS, type UnaryOp, type UnaryParams } from '../../kernels/unary.ts';
 import { binaryProgram, isCompare, selectProgram, type BinaryOp } from '../../kernels/binary.ts';
 import { assertTensor, broadcastShapes, fail, assertDtype } from './util.ts';
@@ -62,26 +62,10 @@ export function clone(x: Tensor): Tensor {
 
 // Numbers used as operands become scalar tensors. They are cached (kept out of tidy scopes), so
 // `mul(x, 0.5)` in a loop uploads nothing after the first time.
-const SCALARS = new Map<string, Tensor>();
-const MAX_SCALARS = 256;
+const SCALARS = new InternalTensorCache(256);
 
 function cachedScalar(v: number, dtype: DType): Tensor {
-  const key = `${dtype}:${Object.is(v, -0) ? '-0' : v}`;
-  let t = SCALARS.get(key);
-  if (t && !t.isDisposed && hasEngine() && t.storage.pool === engine().pool) {
-    SCALARS.delete(key); // re-insert: the map's order is least recently used first
-    SCALARS.set(key, t);
-    return t;
-  }
-  t?.dispose(); // from an engine that was replaced after a device loss
-  t = scalar(v, dtype).markInternal();
-  SCALARS.set(key, t);
-  if (SCALARS.size > MAX_SCALARS) {
-    const [oldKey, old] = SCALARS.entries().next().value as [string, Tensor];
-    SCALARS.delete(oldKey);
-    old.dispose();
-  }
-  return t;
+  return SCALARS.get(`${dtype}:${Object.is(v, -0) ? '-0' : v}`, () => scalar(v, dtype));
 }
 
 function asTensor(op: string, name: string, v: TensorOrNumber, like: DType): Tensor {

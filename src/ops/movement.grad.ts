@@ -1,5 +1,5 @@
 // Gradient rules of the data-movement ops. Index inputs (gather, unsortedSegmentSum) have none.
-import { Tensor, sizeOf, engine, type Shape } from '../tensor.ts';
+import { Tensor, sizeOf, InternalTensorCache, type Shape } from '../tensor.ts';
 import { record, tracking, noGrad } from '../autograd/tape.ts';
 import { sumToShape } from '../autograd/shape.ts';
 import { padRef, type PadMode } from '../../kernels/pad.ts';
@@ -47,29 +47,15 @@ export function recordBroadcastTo(x: Tensor, y: Tensor): Tensor {
 // through the index map of the padding (which input element each output came from). The map is
 // built once per (shape, pads, mode) on the CPU and kept on the GPU as an internal tensor, so a
 // training step (style transfer pads every layer) uploads nothing.
-const PAD_MAPS = new Map<string, Tensor>();
-const MAX_PAD_MAPS = 16;
+const PAD_MAPS = new InternalTensorCache(16);
 
 function padIndexMap(shape: Shape, before: number[], outShape: Shape, mode: PadMode): Tensor {
-  const key = `${shape}|${before}|${outShape}|${mode}`;
-  let m = PAD_MAPS.get(key);
-  if (m && !m.isDisposed && m.storage.pool === engine().pool) {
-    PAD_MAPS.delete(key);
-    PAD_MAPS.set(key, m);
-    return m;
-  }
-  m?.dispose(); // from an engine replaced after a device loss
-  const ids = new Float64Array(sizeOf(shape));
-  for (let i = 0; i < ids.length; i++) ids[i] = i;
-  const map = Int32Array.from(padRef(ids, shape, before, outShape, mode, -1));
-  m = noGrad(() => tensor(map, [map.length], 'int32')).markInternal();
-  PAD_MAPS.set(key, m);
-  if (PAD_MAPS.size > MAX_PAD_MAPS) {
-    const [k, old] = PAD_MAPS.entries().next().value as [string, Tensor];
-    PAD_MAPS.delete(k);
-    old.dispose();
-  }
-  return m;
+  return PAD_MAPS.get(`${shape}|${before}|${outShape}|${mode}`, () => {
+    const ids = new Float64Array(sizeOf(shape));
+    for (let k = 0; k < ids.length; k++) ids[k] = k;
+    const map = Int32Array.from(padRef(ids, shape, before, outShape, mode, -1));
+    return noGrad(() => tensor(map, [map.length], 'int32'));
+  });
 }
 
 export function recordPad(x: Tensor, paddings: [number, number][], mode: PadMode, y: Tensor): Tensor {
