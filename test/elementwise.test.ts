@@ -2,6 +2,9 @@ import './setup.ts';
 import { suite } from 'uvu';
 import { kiln, assert, AWKWARD, randArray, expectClose, expectTensor, expectThrows, numel } from './helpers.ts';
 import { unaryRef, UNARY_FLOAT_OPS, type UnaryOp } from '../kernels/unary.ts';
+import { unaryGradProgram, unaryGradRef, UNARY_GRAD_OPS } from '../kernels/unary_grad.ts';
+import { fillRef } from '../kernels/fill.ts';
+import { run } from '../src/ops/run.ts';
 import { binaryRef, type BinaryOp } from '../kernels/binary.ts';
 
 const t = suite('elementwise');
@@ -112,6 +115,26 @@ t('bad input names the op, the shapes and the fix', () => {
   d.dispose();
   expectThrows(() => kiln.relu(d), /kiln\.relu|relu/, /disposed/);
   expectThrows(() => kiln.where(kiln.zeros([2]), 1, 2), /where/, /bool/);
+});
+
+t('fill and the fused unary backward kernel match their float64 references on awkward sizes', async () => {
+  for (const n of [...AWKWARD, 4, 1000]) {
+    for (const [v, dt] of [[2.5, 'float32'], [-7, 'int32'], [1, 'bool']] as const) {
+      const f = kiln.fill([n], v, dt);
+      expectClose(await f.data(), fillRef(n, dt === 'bool' ? 1 : v), { atol: 0 }, `fill ${dt} n=${n}`);
+      f.dispose();
+    }
+    for (const op of UNARY_GRAD_OPS) {
+      const lo = ['log', 'sqrt', 'rsqrt', 'reciprocal'].includes(op) ? 0.2 : -3;
+      const x = randArray(n, n + op.length, lo, 3);
+      const p = op === 'clamp' ? { alpha: -1, beta: 1 } : op === 'leakyRelu' ? { alpha: 0.1 } : {};
+      const y = unaryRef(op, x, p);
+      const dy = randArray(n, n * 3 + 1);
+      const got = kiln.tidy(() => run(unaryGradProgram(op, n, p), [kiln.tensor(x), kiln.tensor(Float32Array.from(y)), kiln.tensor(dy)], [n], 'float32'));
+      expectClose(await got.data(), unaryGradRef(op, x, Float32Array.from(y), dy, p), { rtol: 1e-5, atol: 1e-6 }, `${op}_grad n=${n}`);
+      got.dispose();
+    }
+  }
 });
 
 t.run();
