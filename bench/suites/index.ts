@@ -7,5 +7,8 @@ import { elementwise } from './elementwise.ts';
 import { train } from './train.ts';
 import { depthwise } from './depthwise.ts';
 import { conv } from './conv.ts';
+import { models } from './models.ts';
+import { rnn } from './rnn.ts';
+import { ctc } from './ctc.ts';
 
-export const SUITES: Suite[] = [...matmul, ...softmax, ...reduce, ...elementwise, ...depthwise, ...conv, ...train];
+export const SUITES: Suite[] = [...matmul, ...softmax, ...reduce, ...elementwise, ...depthwise, ...conv, ...train, ...models, ...rnn, ...ctc];

@@ -12,6 +12,10 @@ commands:
   golden DIR [--json]        run the PyTorch golden-vector cases in DIR (see shared/golden/README.md)
   summary MODEL [--alpha A] [--resolution R] [--classes K] [--params RULE] [--pool-macs] [--json]
                              per-layer MACs and parameters of a model (MODEL: mobilenet_v1; docs/models.md)
+  classify IMAGE [--model nsfwjs] [--top K] [--json]
+                             top-k classes of a PNG/JPEG image with a pretrained network (docs/import.md)
+  fst OP [FLAGS] A.txt [B.txt]
+                             weighted FST algorithms on OpenFst AT&T text (docs/fst.md; kiln fst help)
   help                       this text`;
 
 async function info(json: boolean): Promise<void> {
@@ -49,6 +53,14 @@ export async function main(argv: string[]): Promise<number> {
     case 'summary': {
       const { summaryCli } = await import('../models/cli.ts');
       return summaryCli(rest);
+    }
+    case 'classify': {
+      const { classifyCli } = await import('./classify.ts');
+      return classifyCli(rest);
+    }
+    case 'fst': {
+      const { fstCli } = await import('./fst.ts');
+      return fstCli(rest);
     }
     case undefined: case 'help': case '--help': case '-h':
       console.log(USAGE); return cmd === undefined ? 2 : 0;

@@ -1,0 +1,3 @@
+// filled in by its issue's work
+import type { Suite } from './suite.ts';
+export const models: Suite[] = [];
