@@ -25,6 +25,7 @@ export * from './models/index.ts';
 export * from './ops/rnn.ts';
 export * from './ops/ctc.ts';
 export * from './ops/embedding.ts';
+export * from './ops/hsoftmax.ts';
 export * from './io/tfjs/index.ts';
 export * as nn from './nn/index.ts';
 export * as fst from './fst/index.ts';
