@@ -1,5 +1,7 @@
 // 2-D pooling, NHWC: shaders/pool.wgsl (avg/max forward, gather-form gradients) and the
-// output-size/padding rules of TensorFlow ('valid', 'same', or a number of cells on every side).
+// output-size/padding rules of TensorFlow ('valid', 'same', or a number of cells on every side),
+// with window dilations (tf.pool / torch's MaxPool2d dilation: the window's taps dh, dw apart) and,
+// for averages, PyTorch's count_include_pad (divide by fh*fw instead of the cells in the image).
 import { memo } from '../src/gpu/memo.ts';
 import { grid, Uniforms, type Program } from '../src/gpu/runtime.ts';
 
@@ -9,9 +11,16 @@ export interface PoolGeom {
   n: number; h: number; w: number; c: number;
   oh: number; ow: number; fh: number; fw: number;
   sh: number; sw: number; pt: number; pl: number;
+  /** dilations (1: dense window) */
+  dh: number; dw: number;
+  /** avg: divide by fh*fw (padding counted as zeros) instead of the cells inside the image */
+  incl: boolean;
 }
 
-/** Output size and top/left padding for one spatial axis (TensorFlow's rules). Null: no output. */
+/** Extent of a window of f taps d apart. */
+export const dilatedSize = (f: number, d: number) => (f - 1) * d + 1;
+
+/** Output size and top/left padding for one spatial axis (TensorFlow's rules; f: the dilated extent). */
 export function poolAxis(inSize: number, f: number, s: number, pad: 'valid' | 'same' | number): { out: number; before: number } {
   if (pad === 'same') {
     const out = Math.ceil(inSize / s);
@@ -26,7 +35,8 @@ export function poolAxis(inSize: number, f: number, s: number, pad: 'valid' | 's
 const lanes = (g: PoolGeom) => (g.c % 4 === 0 ? 4 : 1);
 
 function uni(g: PoolGeom, total: number): Uniforms {
-  return new Uniforms().u32(g.n, g.h, g.w, g.c / lanes(g), g.oh, g.ow, g.fh, g.fw, g.sh, g.sw, g.pt, g.pl, total, 0, 0, 0);
+  return new Uniforms().u32(g.n, g.h, g.w, g.c / lanes(g), g.oh, g.ow, g.fh, g.fw, g.sh, g.sw, g.pt, g.pl, total, 0, 0, 0)
+    .u32(g.dh, g.dw, g.incl ? 1 : 0, 0);
 }
 
 function types(g: PoolGeom): { V: string; VI: string; VU: string } {
@@ -55,16 +65,16 @@ export function poolRef(mode: PoolMode, x: ArrayLike<number>, g: PoolGeom): Floa
         for (let c = 0; c < g.c; c++) {
           let s = 0, cnt = 0, best = -Infinity;
           for (let kh = 0; kh < g.fh; kh++) {
-            const ih = oh * g.sh - g.pt + kh;
+            const ih = oh * g.sh - g.pt + kh * g.dh;
             if (ih < 0 || ih >= g.h) continue;
             for (let kw = 0; kw < g.fw; kw++) {
-              const iw = ow * g.sw - g.pl + kw;
+              const iw = ow * g.sw - g.pl + kw * g.dw;
               if (iw < 0 || iw >= g.w) continue;
               const v = x[((n * g.h + ih) * g.w + iw) * g.c + c];
               s += v; cnt++; if ((v > best || Number.isNaN(v)) && !Number.isNaN(best)) best = v;
             }
           }
-          y[o++] = cnt === 0 ? 0 : mode === 'avg' ? s / cnt : best;
+          y[o++] = cnt === 0 ? 0 : mode === 'avg' ? s / (g.incl ? g.fh * g.fw : cnt) : best;
         }
       }
     }
