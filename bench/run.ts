@@ -89,7 +89,8 @@ function measure(name: string, step: () => Promise<void>, s: Sampling): Promise<
 /** One library's side of a suite: its inputs, one timed run, one run read back for the check. */
 interface Side { step(): Promise<void>; values(): Promise<ArrayLike<number>>; dispose(): void }
 
-function kilnSide(s: Suite, data: Float32Array[]): Side {
+async function kilnSide(s: Suite, data: Float32Array[]): Promise<Side> {
+  const done = s.setup?.kiln ? await s.setup.kiln() : () => {};
   const ops = kiln as unknown as KilnOps;
   const x = s.inputs.map((inp, i) => kiln.tensor(data[i], inp.shape));
   const eng = engine();
@@ -97,7 +98,7 @@ function kilnSide(s: Suite, data: Float32Array[]): Side {
   return {
     async step() { const y = run(); await eng.sync(); y.dispose(); },
     async values() { const y = run(); try { return await y.data(); } finally { y.dispose(); } },
-    dispose() { kiln.dispose(x); },
+    dispose() { kiln.dispose(x); done(); },
   };
 }
 
@@ -120,13 +121,14 @@ async function tfjsSync(tf: TF): Promise<void> {
   await b.queue.onSubmittedWorkDone();
 }
 
-function tfjsSide(tf: TF, s: Suite, data: Float32Array[]): Side {
+async function tfjsSide(tf: TF, s: Suite, data: Float32Array[]): Promise<Side> {
+  const done = s.setup?.tfjs ? await s.setup.tfjs(tf) : () => {};
   const x = s.inputs.map((inp, i) => tf.tensor(data[i], inp.shape, 'float32'));
   const run = () => tf.tidy(() => s.tfjs(tf, x));
   return {
     async step() { const y = run(); await tfjsSync(tf); y.dispose(); },
     async values() { const y = run(); try { return await y.data(); } finally { y.dispose(); } },
-    dispose() { tf.dispose(x); },
+    dispose() { tf.dispose(x); done(); },
   };
 }
 
@@ -190,10 +192,10 @@ function quickSampling(s: Sampling): Sampling {
   return { min: Math.min(3, Math.max(2, Math.ceil(s.min / 4))), maxTime: Math.min(s.maxTime, 0.25) };
 }
 
-async function runSide(label: string, make: () => Side, s: Suite, args: Args): Promise<Outcome> {
+async function runSide(label: string, make: () => Promise<Side>, s: Suite, args: Args): Promise<Outcome> {
   let side: Side | null = null;
   try {
-    side = make();
+    side = await make();
     const t0 = performance.now();
     const values = await side.values(); // first run: compiles the shaders
     for (let i = 1; i < (s.warmup ?? 2); i++) await side.step();
@@ -261,7 +263,8 @@ async function runSuite(s: Suite, pos: string, tf: TF | null, tfNote: string, ar
   } else {
     k = await runSide('kiln', () => kilnSide(s, data), s, args);
   }
-  const t: Outcome = tf ? await runSide('tfjs-webgpu', () => tfjsSide(tf, s, data), s, args) : { note: tfNote };
+  if (tf && s.tfjsSkip) progress(`  ${'tfjs-webgpu'.padEnd(12)} skipped: ${s.tfjsSkip}`);
+  const t: Outcome = tf && s.tfjsSkip ? { note: `skipped: ${s.tfjsSkip}` } : tf ? await runSide('tfjs-webgpu', () => tfjsSide(tf, s, data), s, args) : { note: tfNote };
   const kms = 'ms' in k ? k.ms : null;
   const tms = 'ms' in t ? t.ms : null;
   let check = '-';

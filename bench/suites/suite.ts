@@ -59,6 +59,13 @@ export interface Suite {
   warmup?: number;
   /** largest accepted |kiln - tfjs| / max|tfjs|; default 1e-4 (exact for integer outputs) */
   tol?: number;
+  /**
+   * Untimed per-side setup before that side's first run (e.g. a model's weights, built once): the
+   * promise's result is called when the side is done, to free what setup made.
+   */
+  setup?: { kiln?(): Promise<() => void>; tfjs?(tf: TF): Promise<() => void> };
+  /** set when the tfjs side is not run for this suite (too slow here): the row says why */
+  tfjsSkip?: string;
 }
 
 export const F32 = 4;
