@@ -1,0 +1,150 @@
+// CTC loss: shaders/ctc.wgsl (alpha forward, beta + gradient backward, reduction), and the
+// float64 CPU reference.
+import { Uniforms, grid, type Program } from '../src/gpu/runtime.ts';
+import { memo } from '../src/gpu/memo.ts';
+import { empty, engine, type Tensor } from '../src/tensor.ts';
+
+export type CtcReduction = 'none' | 'sum' | 'mean';
+const RED = { none: 0, sum: 1, mean: 2 } as const;
+
+export interface CtcConfig {
+  T: number; N: number; C: number; blank: number;
+  /** padded: the row length S_max of targets [N, S_max]; concatenated: the number of labels */
+  smax: number;
+  concat: boolean;
+  zeroInfinity: boolean;
+  reduction: CtcReduction;
+}
+
+/** u32 words of per-sequence metadata (T_n, S_n, label offset, status, log p as f32 bits, pad). */
+export const META = 8;
+/** meta status: 0 ok, 1 no alignment (p = 0), 2 invalid lengths or labels */
+export const STATUS = { ok: 0, impossible: 1, invalid: 2 } as const;
+
+const WG = 64;
+
+/** Length of an alpha row: 2 * (the most labels a feasible sequence can have) + 1. */
+export const rowLength = (c: CtcConfig) => 2 * Math.min(c.smax, c.T) + 1;
+
+const prog = memo((mode: 'FWD' | 'BWD' | 'REDUCE' | 'STATUS', c: CtcConfig): Program => ({
+  shader: 'ctc',
+  label: mode === 'FWD' ? 'ctcLoss' : mode === 'BWD' ? 'ctcLoss.grad' : 'ctcLoss.reduce',
+  defines: mode === 'STATUS' ? { REDUCE: true, STATUS: true } : { [mode]: true, THREAD: true },
+  overrides: mode === 'REDUCE' || mode === 'STATUS' ? undefined : { WG },
+  workgroups: mode === 'REDUCE' || mode === 'STATUS' ? [1] : grid(c.N, WG),
+  uniforms: new Uniforms().u32(c.T, c.N, c.C, c.blank, c.smax, rowLength(c), +c.concat, +c.zeroInfinity, RED[c.reduction], 0, 0, 0),
+}));
+
+export interface CtcForward {
+  /** per-sequence loss [N] (+Inf where no alignment exists, 0 instead with zeroInfinity) */
+  nll: Tensor;
+  /** [N * META] u32 per-sequence metadata, read by the backward pass and the reduction */
+  meta: Tensor;
+  /** [N, T + 2, L] log alpha, and two rows of scratch for beta */
+  alpha: Tensor;
+}
+
+export function ctcForward(lp: Tensor, targets: Tensor, inputLengths: Tensor, targetLengths: Tensor, c: CtcConfig): CtcForward {
+  const nll = empty([c.N], 'float32');
+  const meta = empty([c.N * META], 'uint32');
+  const alpha = empty([c.N, c.T + 2, rowLength(c)], 'float32');
+  if (c.N) engine().dispatch(prog('FWD', c), [lp.buffer, targets.buffer, inputLengths.buffer, targetLengths.buffer], [alpha.buffer, meta.buffer, nll.buffer]);
+  return { nll, meta, alpha };
+}
+
+/** The scalar 'sum' or 'mean' of the per-sequence losses. */
+export function ctcReduce(f: CtcForward, c: CtcConfig): Tensor {
+  const out = empty([], 'float32');
+  engine().dispatch(prog('REDUCE', c), [f.nll.buffer, f.meta.buffer], [out.buffer]);
+  return out;
+}
+
+/** [N]: NaN where sequence n's lengths or labels are invalid, else 0 (for checkNumerics). */
+export function ctcStatus(f: CtcForward, c: CtcConfig): Tensor {
+  const out = empty([c.N], 'float32');
+  if (c.N) engine().dispatch(prog('STATUS', c), [f.nll.buffer, f.meta.buffer], [out.buffer]);
+  return out;
+}
+
+/** d(loss)/d(logProbs) [T, N, C] for the upstream gradient dy ([N] for 'none', else a scalar). */
+export function ctcBackward(lp: Tensor, targets: Tensor, f: CtcForward, dy: Tensor, c: CtcConfig): Tensor {
+  const grad = empty([c.T, c.N, c.C], 'float32');
+  if (grad.size) engine().dispatch(prog('BWD', c), [lp.buffer, targets.buffer, f.meta.buffer, dy.buffer], [f.alpha.buffer, grad.buffer]);
+  return grad;
+}
+
+// ---- CPU reference (float64) -------------------------------------------------------------------
+
+function lse(...v: number[]): number {
+  const m = Math.max(...v);
+  if (m === -Infinity) return -Infinity;
+  let s = 0;
+  for (const x of v) s += Math.exp(x - m);
+  return m + Math.log(s);
+}
+
+export interface CtcRefResult {
+  /** -log p(target_n | x_n) per sequence (Infinity: no alignment) */
+  nll: Float64Array;
+  /** d nll_n / d logProbs[t, n, c] = -gamma_t(c) (0 past the input length and for nll = Infinity) */
+  grad: Float64Array;
+}
+
+/**
+ * Per-sequence CTC negative log-likelihood and its exact gradient w.r.t. the log-probs
+ * [T, N, C], by the alpha-beta recursion. `labels[n]` are sequence n's target labels.
+ */
+export function ctcRef(lp: ArrayLike<number>, T: number, N: number, C: number, labels: ArrayLike<number>[], inputLengths: ArrayLike<number>, blank = 0): CtcRefResult {
+  const nll = new Float64Array(N);
+  const grad = new Float64Array(T * N * C);
+  const at = (t: number, n: number, c: number) => lp[(t * N + n) * C + c];
+  for (let n = 0; n < N; n++) {
+    const tn = inputLengths[n];
+    const lab = labels[n];
+    const L = 2 * lab.length + 1;
+    const ext = (s: number) => (s % 2 === 0 ? blank : lab[(s - 1) >> 1]);
+    const canSkip = (s: number) => s % 2 === 1 && s >= 2 && lab[(s - 1) >> 1] !== lab[(s - 3) >> 1];
+    if (tn === 0) { nll[n] = lab.length === 0 ? 0 : Infinity; continue; }
+    const alpha = Array.from({ length: tn }, () => new Float64Array(L).fill(-Infinity));
+    const beta = Array.from({ length: tn }, () => new Float64Array(L).fill(-Infinity));
+    alpha[0][0] = at(0, n, blank);
+    if (L > 1) alpha[0][1] = at(0, n, ext(1));
+    for (let t = 1; t < tn; t++) {
+      for (let s = 0; s < L; s++) {
+        const terms = [alpha[t - 1][s]];
+        if (s >= 1) terms.push(alpha[t - 1][s - 1]);
+        if (canSkip(s)) terms.push(alpha[t - 1][s - 2]);
+        alpha[t][s] = lse(...terms) + at(t, n, ext(s));
+      }
+    }
+    beta[tn - 1][L - 1] = at(tn - 1, n, ext(L - 1));
+    if (L > 1) beta[tn - 1][L - 2] = at(tn - 1, n, ext(L - 2));
+    for (let t = tn - 2; t >= 0; t--) {
+      for (let s = 0; s < L; s++) {
+        const terms = [beta[t + 1][s]];
+        if (s + 1 < L) terms.push(beta[t + 1][s + 1]);
+        if (s + 2 < L && canSkip(s + 2)) terms.push(beta[t + 1][s + 2]);
+        beta[t][s] = lse(...terms) + at(t, n, ext(s));
+      }
+    }
+    const logp = L > 1 ? lse(alpha[tn - 1][L - 1], alpha[tn - 1][L - 2]) : alpha[tn - 1][0];
+    nll[n] = -logp;
+    if (logp === -Infinity) continue;
+    for (let t = 0; t < tn; t++) {
+      for (let s = 0; s < L; s++) {
+        const c = ext(s);
+        const v = alpha[t][s] + beta[t][s] - at(t, n, c) - logp;
+        if (v > -Infinity) grad[(t * N + n) * C + c] -= Math.exp(v);
+      }
+    }
+  }
+  return { nll, grad };
+}
+
+/** Reduce per-sequence losses like torch: 'mean' divides each by max(S_n, 1), then averages. */
+export function ctcReduceRef(nll: ArrayLike<number>, targetLengths: ArrayLike<number>, reduction: CtcReduction): number | Float64Array {
+  if (reduction === 'none') return Float64Array.from(nll);
+  let s = 0;
+  for (let n = 0; n < nll.length; n++) s += reduction === 'mean' ? nll[n] / Math.max(targetLengths[n], 1) : nll[n];
+  return reduction === 'mean' ? s / nll.length : s;
+}

@@ -1,0 +1,188 @@
+import './setup.ts';
+import { suite } from 'uvu';
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { kiln, assert, randArray, randInts, expectClose, expectThrows } from './helpers.ts';
+import { checkGrad } from './gradcheck.ts';
+import { ctcRef, ctcReduceRef, type CtcReduction } from '../kernels/ctc.ts';
+import { softmaxRef } from '../kernels/softmax.ts';
+import { engine } from '../src/tensor.ts';
+
+const t = suite('ctc');
+
+const GOLDEN = join(fileURLToPath(new URL('..', import.meta.url)), '..', 'shared', 'golden', 'ctc.json');
+
+/** Random log-softmaxed [T, N, C] values (float32) and targets with the given lengths. */
+function problem(T: number, N: number, C: number, seed: number, tls: number[], blank = 0, repeats = false) {
+  const lp = Float32Array.from(softmaxRef(randArray(T * N * C, seed, -3, 3), T * N, C, true));
+  const labelsOf = (n: number) => {
+    const r = randInts(tls[n], seed * 31 + n, 0, C - 1);
+    return Array.from(r, (v, i) => {
+      let c = v >= blank ? v + 1 : v; // any class but the blank
+      if (repeats && i > 0 && i % 2 === 1) c = Array.from(r)[i - 1] >= blank ? Array.from(r)[i - 1] + 1 : Array.from(r)[i - 1];
+      return c;
+    });
+  };
+  const labels = tls.map((_, n) => labelsOf(n));
+  return { lp, labels };
+}
+
+const padded = (labels: number[][]) => {
+  const smax = Math.max(0, ...labels.map((l) => l.length));
+  const a = new Int32Array(labels.length * smax);
+  labels.forEach((l, n) => l.forEach((v, i) => { a[n * smax + i] = v; }));
+  return { data: a, smax };
+};
+
+async function gpuLoss(lp: Float32Array, T: number, N: number, C: number, labels: number[][], il: number[], o: { layout: 'padded' | 'concat' | 'arrays'; reduction: CtcReduction; zeroInfinity?: boolean; blank?: number }) {
+  return kiln.tidy(() => {
+    const x = kiln.tensor(lp, [T, N, C]);
+    const tls = labels.map((l) => l.length);
+    let tg: kiln.Tensor | number[][];
+    if (o.layout === 'arrays') tg = labels;
+    else if (o.layout === 'concat') tg = kiln.tensor(Int32Array.from(labels.flat()), [tls.reduce((a, b) => a + b, 0)], 'int32');
+    else { const p = padded(labels); tg = kiln.tensor(p.data, [N, p.smax], 'int32'); }
+    const ilT = o.layout === 'arrays' ? il : kiln.tensor(Int32Array.from(il), [N], 'int32');
+    const tlT = o.layout === 'arrays' ? tls : kiln.tensor(Int32Array.from(tls), [N], 'int32');
+    return kiln.ctcLoss(x, tg, ilT, tlT, { reduction: o.reduction, zeroInfinity: o.zeroInfinity, blank: o.blank });
+  });
+}
+
+t('loss matches the float64 reference: awkward T, N, C, target lengths 0/1/max, repeats, layouts, reductions', async () => {
+  let k = 0;
+  for (const [T, N, C] of [[1, 1, 2], [3, 3, 3], [17, 3, 30], [129, 64, 30], [17, 64, 2], [129, 1, 3]]) {
+    const rr = kiln.rng(T * 7 + N);
+    const smaxFeasible = Math.floor(T / 2); // room for any repeats
+    const tls = Array.from({ length: N }, (_, n) => (n === 0 ? 0 : n === 1 ? Math.min(1, T) : n === 2 ? smaxFeasible : Math.floor(rr() * (smaxFeasible + 1))));
+    const il = Array.from({ length: N }, (_, n) => (n % 4 === 3 ? Math.max(tls[n] * 2, Math.floor(rr() * T)) : T));
+    for (const repeats of [false, true]) {
+      const { lp, labels } = problem(T, N, C, 100 + k++, tls, 0, repeats);
+      const ref = ctcRef(lp, T, N, C, labels, il);
+      for (const layout of ['padded', 'concat', 'arrays'] as const) {
+        for (const reduction of ['none', 'sum', 'mean'] as const) {
+          const y = await gpuLoss(lp, T, N, C, labels, il, { layout, reduction });
+          const want = ctcReduceRef(ref.nll, tls, reduction);
+          expectClose(await y.data(), typeof want === 'number' ? [want] : want, { rtol: 2e-5, atol: 1e-4 }, `T${T} N${N} C${C} ${layout} ${reduction} repeats=${repeats}`);
+          assert.equal([...y.shape], reduction === 'none' ? [N] : []);
+          y.dispose();
+        }
+      }
+    }
+  }
+});
+
+t('blank other than 0', async () => {
+  const [T, N, C] = [9, 3, 5];
+  const { lp, labels } = problem(T, N, C, 7, [2, 3, 1], 4);
+  const ref = ctcRef(lp, T, N, C, labels, [9, 9, 5], 4);
+  const y = await gpuLoss(lp, T, N, C, labels, [9, 9, 5], { layout: 'padded', reduction: 'none', blank: 4 });
+  expectClose(await y.data(), ref.nll, { rtol: 2e-5, atol: 1e-4 }, 'blank 4');
+  y.dispose();
+});
+
+t('impossible alignments: +Infinity by default, 0 (and no gradient) with zeroInfinity', async () => {
+  // sequence 0: 3 frames for labels [1, 1] (needs 3: 1 blank 1) fits; sequence 1: 3 frames for
+  // [1, 1, 2] (needs 4) does not; sequence 2: 2 frames for 3 labels does not
+  const [T, N, C] = [3, 3, 3];
+  const lp = Float32Array.from(softmaxRef(randArray(T * N * C, 3), T * N, C, true));
+  const labels = [[1, 1], [1, 1, 2], [2, 1, 2]];
+  const il = [3, 3, 2];
+  const ref = ctcRef(lp, T, N, C, labels, il);
+  assert.ok(Number.isFinite(ref.nll[0]) && ref.nll[1] === Infinity && ref.nll[2] === Infinity);
+  for (const layout of ['padded', 'concat'] as const) {
+    const y = await gpuLoss(lp, T, N, C, labels, il, { layout, reduction: 'none' });
+    expectClose(await y.data(), ref.nll, { rtol: 2e-5, atol: 1e-4 }, `inf ${layout}`);
+    y.dispose();
+    const z = await gpuLoss(lp, T, N, C, labels, il, { layout, reduction: 'none', zeroInfinity: true });
+    expectClose(await z.data(), [ref.nll[0], 0, 0], { rtol: 2e-5, atol: 1e-4 }, `zeroInfinity ${layout}`);
+    z.dispose();
+    const s = await gpuLoss(lp, T, N, C, labels, il, { layout, reduction: 'mean' });
+    assert.is((await s.data())[0], Infinity);
+    s.dispose();
+  }
+  // gradient: the feasible sequence's exact gradient, nothing from the others
+  for (const zeroInfinity of [false, true]) {
+    const x = kiln.tensor(lp, [T, N, C]);
+    const p = padded(labels);
+    const tg = kiln.tensor(p.data, [N, p.smax], 'int32');
+    const [g] = kiln.grads((a: kiln.Tensor) => kiln.ctcLoss(a, tg, il, labels.map((l) => l.length), { reduction: 'sum', zeroInfinity }))([x]);
+    expectClose(await g.data(), ref.grad, { rtol: 1e-4, atol: 1e-5 }, `grad zeroInfinity=${zeroInfinity}`);
+    kiln.dispose([x, tg, g]);
+  }
+});
+
+t('checkNumerics: +Infinity CTC loss is not flagged; invalid labels in a tensor are', async () => {
+  const e = engine();
+  const saved = e.checkNumerics;
+  e.checkNumerics = true;
+  try {
+    const lp = kiln.logSoftmax(kiln.tensor(randArray(2 * 1 * 3, 9), [2, 1, 3]));
+    const y = kiln.ctcLoss(lp, kiln.tensor([1, 2, 1], [1, 3], 'int32'), [2], [3]);
+    assert.is((await y.data())[0], Infinity);
+    const bad = kiln.ctcLoss(lp, kiln.tensor([7], [1, 1], 'int32'), kiln.tensor([2], [1], 'int32'), kiln.tensor([1], [1], 'int32'));
+    let msg = '';
+    try { await bad.data(); } catch (err) { msg = (err as Error).message; }
+    assert.match(msg, /ctcLoss/);
+    assert.match(msg, /NaN/);
+    kiln.dispose([lp, y, bad]);
+  } finally {
+    e.checkNumerics = saved;
+  }
+  // without the debug mode, the invalid sequence's loss is NaN (documented)
+  const lp = kiln.tensor(randArray(3, 9), [1, 1, 3]);
+  const bad = kiln.ctcLoss(lp, kiln.tensor([0], [1, 1], 'int32'), kiln.tensor([1], [1], 'int32'), kiln.tensor([1], [1], 'int32'), { reduction: 'none' });
+  assert.ok(Number.isNaN((await bad.data())[0]));
+  kiln.dispose([lp, bad]);
+});
+
+t('errors name the op, the shapes and the fix', () => {
+  const lp = kiln.zeros([4, 2, 5]);
+  const tg = kiln.tensor([1, 2, 3, 4], [2, 2], 'int32');
+  expectThrows(() => kiln.ctcLoss(kiln.zeros([4, 5]), tg, [4, 4], [2, 2]), /kiln\.ctcLoss/, /\[T, N, C\]/);
+  expectThrows(() => kiln.ctcLoss(lp, tg, [4, 5], [2, 2]), /inputLengths\[1\] is 5/, /<= T/);
+  expectThrows(() => kiln.ctcLoss(lp, tg, [4, -1], [2, 2]), /inputLengths\[1\] is -1/);
+  expectThrows(() => kiln.ctcLoss(lp, tg, [4], [2, 2]), /inputLengths has 1 values; expected 2/);
+  expectThrows(() => kiln.ctcLoss(lp, tg, [4, 4], [3, 2]), /targetLengths\[0\] is 3/, /\[2, 2\]|2 columns/);
+  expectThrows(() => kiln.ctcLoss(lp, [[1, 5], [2]], [4, 4], [2, 1]), /targets\[0\]\[1\] is 5/, /\[0, 5\)/);
+  expectThrows(() => kiln.ctcLoss(lp, [[1, 0], [2]], [4, 4], [2, 1]), /blank/);
+  expectThrows(() => kiln.ctcLoss(lp, [1, 2, 3], [4, 4], [2, 2]), /sum to 4/, /3 concatenated/);
+  expectThrows(() => kiln.ctcLoss(lp, tg, [4, 4], [2, 2], { blank: 5 }), /blank 5/);
+  expectThrows(() => kiln.ctcLoss(lp, tg, [4, 4], [2, 2], { reduction: 'avg' as 'sum' }), /reduction/);
+  expectThrows(() => kiln.ctcLoss(lp, kiln.zeros([2, 2]), [4, 4], [2, 2]), /targets/, /float32/, /int32/);
+  expectThrows(() => kiln.ctcLoss(lp, kiln.tensor([1, 2, 3], [3, 1], 'int32'), [4, 4], [1, 1]), /one row per sequence/);
+  kiln.dispose([lp, tg]);
+});
+
+t('golden (torch): loss and grads.logits through logSoftmax; aux.grad_log_probs_exact directly', async () => {
+  assert.ok(existsSync(GOLDEN), `golden vectors expected at ${GOLDEN}`);
+  const file = JSON.parse(readFileSync(GOLDEN, 'utf8')) as { cases: { name: string; params: Record<string, unknown>; inputs: Record<string, { shape: number[]; data: number[] }>; outputs: Record<string, { data: number[] }>; upstream: Record<string, { data: number[] }>; grads: Record<string, { data: number[] }>; aux: Record<string, { shape: number[]; data: number[] }>; tolerance: { rtol: number; atol: number } }[] };
+  assert.ok(file.cases.length >= 3);
+  for (const c of file.cases) {
+    const [T, N, C] = c.inputs.logits.shape;
+    const tol = c.tolerance;
+    const il = c.inputs.input_lengths.data, tls = c.inputs.target_lengths.data;
+    const dy = kiln.tensor(c.upstream.loss.data[0]);
+    for (const layout of ['targets', 'targets_concat']) {
+      const tgIn = c.inputs[layout];
+      const tg = kiln.tensor(Int32Array.from(tgIn.data), tgIn.shape, 'int32');
+      const ilT = kiln.tensor(Int32Array.from(il), [N], 'int32'), tlT = kiln.tensor(Int32Array.from(tls), [N], 'int32');
+      const logits = kiln.tensor(c.inputs.logits.data, [T, N, C]);
+      const f = (x: kiln.Tensor) => kiln.ctcLoss(kiln.logSoftmax(x), tg, ilT, tlT, { reduction: c.params.reduction as CtcReduction, blank: c.params.blank as number });
+      const { value, grads } = kiln.valueAndGrads(f)([logits], dy);
+      expectClose(await value.data(), c.outputs.loss.data, tol, `${c.name} ${layout} loss`);
+      expectClose(await grads[0].data(), c.grads.logits.data, tol, `${c.name} ${layout} grads.logits`);
+      // the true partial derivative w.r.t. the log-probs (never torch's folded variant)
+      const lp = kiln.tensor(c.aux.log_probs.data, [T, N, C]);
+      const [glp] = kiln.grads((x: kiln.Tensor) => kiln.ctcLoss(x, tg, ilT, tlT, { reduction: 'sum' }))([lp], dy);
+      expectClose(await glp.data(), c.aux.grad_log_probs_exact.data, tol, `${c.name} ${layout} aux.grad_log_probs_exact`);
+      const torchVariant = c.aux.grad_log_probs_torch.data;
+      const exact = c.aux.grad_log_probs_exact.data;
+      assert.ok(torchVariant.some((v, i) => Math.abs(v - exact[i]) > 1e-2), 'the two gradient variants differ (the test can tell them apart)');
+      kiln.dispose([tg, ilT, tlT, logits, value, grads, lp, glp]);
+    }
+    dy.dispose();
+  }
+});
+
+t.run();
