@@ -319,6 +319,26 @@ function conditionalInstanceNormFamily(c: GoldenCase): Plan {
   };
 }
 
+// ---- CTC loss --------------------------------------------------------------------------------
+
+function ctcFamily(c: GoldenCase): Plan {
+  // logits -> logSoftmax -> ctcLoss; grads.logits is checked (never aux.grad_log_probs_torch)
+  const f = 'ctc';
+  const p = c.params;
+  const reduction = p.reduction ?? 'mean';
+  if (reduction !== 'none' && reduction !== 'mean' && reduction !== 'sum') return { op: 'ctcLoss', needs: [], skip: `ctc reduction ${JSON.stringify(reduction)} is not mapped (none, mean, sum are)` };
+  const blank = p.blank ?? 0;
+  if (typeof blank !== 'number') throw new CaseError(`ctc: params.blank must be a number, got ${JSON.stringify(blank)}`);
+  const zeroInfinity = p.zero_infinity === true;
+  return {
+    op: `ctcLoss(${reduction})`, needs: ['ctcLoss', 'logSoftmax'],
+    forward: (k, i) => ({
+      loss: k.ctcLoss(k.logSoftmax(need(i, 'logits', f)), i.targets ?? need(i, 'targets_concat', f),
+        need(i, 'input_lengths', f), need(i, 'target_lengths', f), { reduction, blank, zeroInfinity }),
+    }),
+  };
+}
+
 // ---- families whose kernels kiln does not have yet --------------------------------------------
 
 /** A plan that only names the kiln op the family needs: SKIP until it exists and is mapped here. */
@@ -342,5 +362,5 @@ export const FAMILIES: Record<string, FamilyMapper> = {
   conditional_instance_norm: conditionalInstanceNormFamily,
   lstm: recurrent('lstmCell', 'lstm'),
   gru: recurrent('gruCell', 'gru'),
-  ctc: () => pending('ctcLoss'),
+  ctc: ctcFamily,
 };
