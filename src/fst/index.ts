@@ -4,3 +4,7 @@ export * from './semiring.ts';
 export * from './fst.ts';
 export * from './symbols.ts';
 export * from './text.ts';
+export * from './lexicon.ts';
+export * from './ngram.ts';
+export * from './arpa.ts';
+export * from './translit.ts';
