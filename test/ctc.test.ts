@@ -7,7 +7,7 @@ import { kiln, assert, randArray, randInts, expectClose, expectThrows } from './
 import { checkGrad } from './gradcheck.ts';
 import { ctcRef, ctcReduceRef, type CtcReduction } from '../kernels/ctc.ts';
 import { softmaxRef } from '../kernels/softmax.ts';
-import { engine } from '../src/tensor.ts';
+import { engine, observeTensors } from '../src/tensor.ts';
 
 const t = suite('ctc');
 
@@ -183,6 +183,144 @@ t('golden (torch): loss and grads.logits through logSoftmax; aux.grad_log_probs_
     }
     dy.dispose();
   }
+});
+
+t('gradients by finite differences: ctcLoss alone and through logSoftmax, every reduction', async () => {
+  for (const [T, N, C, tls, il] of [[5, 2, 3, [2, 1], [5, 3]], [7, 3, 4, [3, 0, 2], [7, 7, 4]], [1, 1, 2, [1], [1]]] as [number, number, number, number[], number[]][]) {
+    const { labels } = problem(T, N, C, T * 13 + C, tls, 0, true);
+    const p = padded(labels);
+    const tg = kiln.tensor(p.data, [N, p.smax], 'int32');
+    try {
+      for (const reduction of ['none', 'sum', 'mean'] as const) {
+        const red = (nll: Float64Array) => { const r = ctcReduceRef(nll, tls, reduction); return typeof r === 'number' ? Float64Array.of(r) : r; };
+        await checkGrad(`ctc T${T} ${reduction}`, (x) => kiln.ctcLoss(x, tg, il, tls, { reduction }),
+          (x) => red(ctcRef(x, T, N, C, labels, il).nll), [[T, N, C]], { lo: -2.5, hi: 0, rtol: 2e-3, atol: 2e-4 });
+        await checkGrad(`logSoftmax->ctc T${T} ${reduction}`, (x) => kiln.ctcLoss(kiln.logSoftmax(x), tg, il, tls, { reduction }),
+          (x) => red(ctcRef(softmaxRef(x, T * N, C, true), T, N, C, labels, il).nll), [[T, N, C]], { lo: -2, hi: 2, rtol: 2e-3, atol: 2e-4 });
+      }
+    } finally {
+      tg.dispose();
+    }
+  }
+});
+
+t('GPU gradient matches the reference gamma on larger shapes (T 129, N 64, C 30; concatenated targets)', async () => {
+  const [T, N, C] = [129, 64, 30];
+  const tls = Array.from({ length: N }, (_, n) => [0, 1, 60, 20][n % 4]);
+  const il = Array.from({ length: N }, (_, n) => (n % 3 === 0 ? T : 121));
+  const { lp, labels } = problem(T, N, C, 77, tls, 0, true);
+  const ref = ctcRef(lp, T, N, C, labels, il);
+  const x = kiln.tensor(lp, [T, N, C]);
+  const tg = kiln.tensor(Int32Array.from(labels.flat()), [tls.reduce((a, b) => a + b, 0)], 'int32');
+  const dy = kiln.tensor(randArray(N, 5), [N]);
+  const [g] = kiln.grads((a: kiln.Tensor) => kiln.ctcLoss(a, tg, il, tls, { reduction: 'none' }))([x], dy);
+  const d = await dy.data();
+  const want = ref.grad.map((v, i) => v * d[Math.floor(i / C) % N]);
+  expectClose(await g.data(), want, { rtol: 1e-3, atol: 1e-5 }, 'gamma');
+  kiln.dispose([x, tg, dy, g]);
+});
+
+t('a training step leaves no tensors behind', async () => {
+  const [T, N, C] = [6, 2, 4];
+  const x = kiln.tensor(randArray(T * N * C, 4), [T, N, C]);
+  const step = () => kiln.tidy(() => {
+    const { value, grads } = kiln.valueAndGrads((a: kiln.Tensor) => kiln.ctcLoss(kiln.logSoftmax(a), [[1, 2], [3]], [6, 5], [2, 1]))([x]);
+    kiln.dispose(grads);
+    return value;
+  });
+  step().dispose();
+  const { leaked } = await observeTensors(async () => {
+    for (let i = 0; i < 3; i++) step().dispose();
+    kiln.ctcLoss(x, [1, 2, 3], [6, 5], [2, 1]).dispose();
+    kiln.ctcLoss(x, [[1, 2], [3]], [6, 5], [2, 1], { reduction: 'none' }).dispose();
+  });
+  assert.is(leaked.length, 0, `leaked ${leaked.join(', ')}`);
+  x.dispose();
+});
+
+// ---- decoding -----------------------------------------------------------------------------------
+
+/** Every alignment of a [T, C] log-prob matrix, collapsed: exact log p(labels) per labeling. */
+function bruteForce(lp: ArrayLike<number>, base: number, stride: number, T: number, C: number, blank: number): Map<string, number> {
+  const out = new Map<string, number>();
+  const idx = new Array<number>(T).fill(0);
+  for (;;) {
+    let logp = 0;
+    const labels: number[] = [];
+    let prev = -1;
+    for (let t = 0; t < T; t++) {
+      const c = idx[t];
+      logp += lp[base + t * stride + c];
+      if (c !== blank && c !== prev) labels.push(c);
+      prev = c;
+    }
+    const k = labels.join(',');
+    out.set(k, Math.log(Math.exp(out.get(k) ?? -Infinity) + Math.exp(logp)));
+    let t = T - 1;
+    while (t >= 0 && ++idx[t] === C) idx[t--] = 0;
+    if (t < 0) break;
+  }
+  return out;
+}
+
+t('ctcBeamSearch with a wide beam finds the exact best labelings (brute force over all alignments)', async () => {
+  for (const [T, N, C, blank] of [[5, 3, 3, 0], [4, 2, 4, 2], [1, 1, 2, 0], [6, 1, 3, 1]]) {
+    const lp = Float32Array.from(softmaxRef(randArray(T * N * C, T + C, -2, 2), T * N, C, true));
+    const il = Array.from({ length: N }, (_, n) => (n === 1 ? Math.max(1, T - 2) : T));
+    const x = kiln.tensor(lp, [T, N, C]);
+    const res = await kiln.ctcBeamSearch(x, il, { beamWidth: 200, blank, topPaths: 3 });
+    for (let n = 0; n < N; n++) {
+      const exact = [...bruteForce(lp, n * C, N * C, il[n], C, blank)].sort((a, b) => b[1] - a[1]);
+      const top = Math.min(3, exact.length);
+      assert.is(res[n].length, top);
+      for (let k = 0; k < top; k++) {
+        assert.is(res[n][k].labels.join(','), exact[k][0], `T${T} C${C} n${n} path ${k}`);
+        expectClose([res[n][k].logProb], [exact[k][1]], { rtol: 1e-6, atol: 1e-6 }, `T${T} n${n} logProb ${k}`);
+      }
+    }
+    // a narrow beam: paths come best first and no probability exceeds the exact one
+    const narrow = await kiln.ctcBeamSearch(x, kiln.tensor(Int32Array.from(il), [N], 'int32'), { beamWidth: 2, blank, topPaths: 2 });
+    for (let n = 0; n < N; n++) {
+      const exact = bruteForce(lp, n * C, N * C, il[n], C, blank);
+      narrow[n].forEach((p, k) => {
+        assert.ok(p.logProb <= exact.get(p.labels.join(','))! + 1e-9);
+        if (k) assert.ok(p.logProb <= narrow[n][k - 1].logProb);
+      });
+    }
+    x.dispose();
+  }
+});
+
+t('ctcGreedyDecode: argmax per frame, repeats merged (or not), blanks dropped, input lengths respected', async () => {
+  const [T, N, C] = [17, 3, 5];
+  const lp = randArray(T * N * C, 21, -3, 0);
+  // sequence 0: a planned best path with repeats split by blanks
+  const path = [1, 1, 0, 1, 2, 2, 2, 0, 0, 3, 4, 4, 0, 1, 0, 0, 2];
+  path.forEach((c, t) => { lp[(t * N) * C + c] = 5; });
+  const x = kiln.tensor(lp, [T, N, C]);
+  const il = [T, 9, 0];
+  const got = await kiln.ctcGreedyDecode(x, il);
+  assert.equal(got[0], [1, 1, 2, 3, 4, 1, 2]);
+  assert.equal(got[2], []);
+  const raw = await kiln.ctcGreedyDecode(x, kiln.tensor(Int32Array.from(il), [N], 'int32'), { mergeRepeated: false });
+  assert.equal(raw[0], [1, 1, 1, 2, 2, 2, 3, 4, 4, 1, 2]);
+  // sequence 1 against a CPU argmax
+  const best: number[] = [];
+  for (let t = 0; t < 9; t++) {
+    let b = 0;
+    for (let c = 1; c < C; c++) if (lp[(t * N + 1) * C + c] > lp[(t * N + 1) * C + b]) b = c;
+    best.push(b);
+  }
+  assert.equal(got[1], best.filter((c, i) => c !== 0 && c !== best[i - 1]));
+  const withBlank3 = await kiln.ctcGreedyDecode(x, il, { blank: 3 });
+  assert.equal(withBlank3[0], [1, 0, 1, 2, 0, 4, 0, 1, 0, 2]);
+  let msg = '';
+  try { await kiln.ctcGreedyDecode(x, [T, T + 1, 0]); } catch (e) { msg = (e as Error).message; }
+  assert.match(msg, /kiln\.ctcGreedyDecode: inputLengths\[1\] is 18/);
+  msg = '';
+  try { await kiln.ctcBeamSearch(x, il, { beamWidth: 2, topPaths: 3 }); } catch (e) { msg = (e as Error).message; }
+  assert.match(msg, /kiln\.ctcBeamSearch: topPaths/);
+  x.dispose();
 });
 
 t.run();
