@@ -1,0 +1,261 @@
+// TensorFlow.js graph format (a GraphDef node list, as tfjs-converter writes it) -> a kiln plan.
+//
+// Const nodes are weights from the manifest: uploaded once when an op takes them as a tensor, or
+// read on the CPU when an op needs static values (Reshape's shape, Mean's axes, Pad's paddings,
+// ConcatV2's axis). The converter's fused ops (_FusedConv2D, FusedDepthwiseConv2dNative,
+// _FusedMatMul with BiasAdd and Relu/Relu6) map onto kiln's fused kernels; a plain
+// Conv2D/DepthwiseConv2dNative -> BiasAdd -> Relu/Relu6 chain is fused here the same way (the
+// intermediate node names stay reachable through execute()).
+import { Tensor, keep } from '../../tensor.ts';
+import { tensor } from '../../ops/creation.ts';
+import { fusedConv2d, type Activation } from '../../ops/conv.ts';
+import { fusedDepthwiseConv2d } from '../../ops/depthwise.ts';
+import { batchNorm } from '../../ops/norm.ts';
+import { add, sub, mul, div, maximum, minimum, relu, relu6, sigmoid, tanh, leakyRelu, rsqrt, sqrt, exp, neg } from '../../ops/elementwise.ts';
+import { softmax } from '../../ops/softmax.ts';
+import { matMul } from '../../ops/matmul.ts';
+import { reshape, concat, pad, squeeze, transpose } from '../../ops/movement.ts';
+import { avgPool, maxPool } from '../../ops/pool.ts';
+import { mean, max, sum } from '../../ops/reduce.ts';
+import { TfjsImportError, type ModelJson } from './model_json.ts';
+import type { DecodedWeight } from './weights.ts';
+import { valueName, type Plan, type Step } from './plan.ts';
+
+interface GNode { name: string; op: string; input?: string[]; attr?: Record<string, AttrValue> }
+interface AttrValue { s?: string; i?: string | number; f?: number; b?: boolean; type?: string; shape?: { dim?: { size: string | number }[]; unknownRank?: boolean }; list?: { s?: string[]; i?: (string | number)[]; f?: number[] } }
+
+/** Graph ops this importer maps. */
+export const SUPPORTED_OPS = [
+  'Placeholder', 'Const', 'Identity', 'Conv2D', 'DepthwiseConv2dNative', '_FusedConv2D', 'FusedDepthwiseConv2dNative', 'BiasAdd',
+  'Relu', 'Relu6', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Softmax', 'Add', 'AddV2', 'Sub', 'Mul', 'RealDiv', 'Maximum', 'Minimum', 'Rsqrt', 'Sqrt', 'Exp', 'Neg',
+  'MatMul', '_FusedMatMul', 'Reshape', 'Squeeze', 'Transpose', 'AvgPool', 'MaxPool', 'Mean', 'Max', 'Sum', 'Pad', 'ConcatV2',
+  'FusedBatchNorm', 'FusedBatchNormV3',
+] as const;
+
+const b64 = (s: string | undefined) => (s === undefined ? '' : Buffer.from(s, 'base64').toString('latin1'));
+const ints = (a: AttrValue | undefined) => (a?.list?.i ?? []).map(Number);
+
+/** Builds the plan of a graph model from its nodes and decoded weights. */
+export function buildGraphPlan(mj: ModelJson, decoded: Map<string, DecodedWeight>, owned: Tensor[], opts: { fuse?: boolean } = {}): Plan & { inputShape: (number | null)[] } {
+  const src = mj.source;
+  const nodes = mj.modelTopology.node as GNode[];
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const inputsOf = (n: GNode) => (n.input ?? []).filter((i) => !i.startsWith('^')).map((i) => valueName(i, src));
+
+  // unsupported ops and fused variants, all listed at once
+  const bad: string[] = [];
+  for (const n of nodes) {
+    if (!(SUPPORTED_OPS as readonly string[]).includes(n.op)) { bad.push(`${n.name} (${n.op})`); continue; }
+    const fmt = b64(n.attr?.data_format?.s);
+    if (fmt && fmt !== 'NHWC') bad.push(`${n.name} (${n.op} with data_format ${fmt})`);
+    if (n.op === '_FusedConv2D' || n.op === 'FusedDepthwiseConv2dNative' || n.op === '_FusedMatMul') {
+      const f = (n.attr?.fused_ops?.list?.s ?? []).map(b64);
+      const ok = (f.length === 0 || f[0] === 'BiasAdd') && f.slice(1).every((o) => o === 'Relu' || o === 'Relu6') && f.length <= 2;
+      if (!ok) bad.push(`${n.name} (${n.op} fusing ${f.join('+')})`);
+    }
+    if (n.op === 'Const' && !decoded.has(n.name)) bad.push(`${n.name} (Const without data in the weights manifest)`);
+  }
+  if (bad.length) {
+    throw new TfjsImportError(`${src}: ${bad.length} unsupported node${bad.length > 1 ? 's' : ''}: ${bad.join(', ')}. Supported ops: ${SUPPORTED_OPS.join(', ')}`);
+  }
+  const placeholders = nodes.filter((n) => n.op === 'Placeholder');
+  if (placeholders.length !== 1) throw new TfjsImportError(`${src}: the graph has ${placeholders.length} Placeholder inputs; one is supported`);
+  const ph = placeholders[0];
+  const dims = ph.attr?.shape?.shape?.dim;
+  const inputShape = dims ? dims.map((d) => (Number(d.size) < 0 ? null : Number(d.size))) : [null, null, null, null];
+
+  const consumers = new Map<string, number>();
+  for (const n of nodes) for (const i of inputsOf(n)) consumers.set(i, (consumers.get(i) ?? 0) + 1);
+  const sig = mj.signature as { outputs?: Record<string, { name?: string }> } | undefined;
+  const outputs = sig?.outputs ? Object.values(sig.outputs).map((o) => valueName(String(o.name), src)).filter((n) => byName.has(n))
+    : nodes.filter((n) => n.op !== 'Const' && n.op !== 'Placeholder' && !consumers.has(n.name)).map((n) => n.name);
+  const isOutput = new Set(outputs);
+  const soleConsumer = (name: string): GNode | null => {
+    if ((consumers.get(name) ?? 0) !== 1 || isOutput.has(name)) return null;
+    return nodes.find((n) => inputsOf(n).includes(name)) ?? null;
+  };
+
+  // constants: static values on the CPU, tensors on the GPU on first use
+  const gpu = new Map<string, Tensor>();
+  const isConst = (name: string) => byName.get(name)?.op === 'Const';
+  const constVal = (name: string, user: GNode): DecodedWeight => {
+    const n = byName.get(name);
+    if (!n || n.op !== 'Const') throw new TfjsImportError(`${src}: ${user.name} (${user.op}) needs its input ${name} to be a constant, but it is computed (${n?.op ?? 'missing'}); dynamic shapes/axes are not supported`);
+    return decoded.get(name)!;
+  };
+  const constTensor = (name: string): Tensor => {
+    let t = gpu.get(name);
+    if (!t) {
+      const w = decoded.get(name)!;
+      t = keep(tensor(w.dtype === 'bool' ? Int32Array.from(w.values) : w.values as Float32Array | Int32Array, w.shape, w.dtype === 'float32' ? 'float32' : 'int32'));
+      owned.push(t);
+      gpu.set(name, t);
+    }
+    return t;
+  };
+  const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+
+  const fuse = opts.fuse ?? true;
+  const absorbed = new Set<string>();
+  const steps: Step[] = [];
+  for (const n of nodes) {
+    if (n.op === 'Const' || n.op === 'Placeholder' || absorbed.has(n.name)) continue;
+    steps.push(step(n));
+  }
+
+  function convGeom(n: GNode) {
+    const s = ints(n.attr?.strides);
+    const d = ints(n.attr?.dilations);
+    const p = b64(n.attr?.padding?.s) || 'VALID';
+    let pads: 'same' | 'valid' | [[number, number], [number, number]];
+    if (p === 'SAME') pads = 'same';
+    else if (p === 'VALID') pads = 'valid';
+    else {
+      const e = ints(n.attr?.explicit_paddings);
+      pads = [[e[2], e[3]], [e[4], e[5]]];
+    }
+    return { strides: [s[1] ?? 1, s[2] ?? 1] as [number, number], dil: [d[1] ?? 1, d[2] ?? 1] as [number, number], pads };
+  }
+
+  function step(n: GNode): Step {
+    const ins = inputsOf(n);
+    const dyn = ins.filter((i) => !isConst(i));
+    const base = { name: n.name, covers: [] as string[], params: 0 };
+    const unary = (f: (x: Tensor) => Tensor, desc = n.op): Step => ({ ...base, inputs: [ins[0]], desc, run: ([x]) => f(x) });
+    switch (n.op) {
+      case 'Conv2D': case 'DepthwiseConv2dNative': case '_FusedConv2D': case 'FusedDepthwiseConv2dNative': {
+        const dw = n.op.includes('Depthwise');
+        const g = convGeom(n);
+        const filterW = constVal(ins[1], n);
+        const K = constTensor(ins[1]);
+        let B: Tensor | null = null;
+        let act: Activation = 'linear';
+        let last = n;
+        const covers: string[] = [];
+        const desc = [`${n.op} ${filterW.shape[0]}x${filterW.shape[1]}/${g.strides[0]} -> ${dw ? filterW.shape[2] * filterW.shape[3] : filterW.shape[3]}`];
+        if (n.op.startsWith('_Fused') || n.op.startsWith('Fused')) {
+          const f = (n.attr?.fused_ops?.list?.s ?? []).map(b64);
+          if (f[0] === 'BiasAdd') B = constTensor(constVal(ins[2], n).name);
+          if (f[1]) act = f[1] === 'Relu' ? 'relu' : 'relu6';
+          desc.push(...f.map((o) => `+${o}`));
+        } else if (fuse) {
+          const ba = soleConsumer(n.name);
+          if (ba && ba.op === 'BiasAdd' && isConst(inputsOf(ba)[1]) && inputsOf(ba)[0] === n.name) {
+            B = constTensor(inputsOf(ba)[1]);
+            absorbed.add(ba.name);
+            covers.push(n.name);
+            last = ba;
+            desc.push('+BiasAdd');
+          }
+          const r = soleConsumer(last.name);
+          if (r && (r.op === 'Relu' || r.op === 'Relu6')) {
+            act = r.op === 'Relu' ? 'relu' : 'relu6';
+            absorbed.add(r.name);
+            covers.push(last.name);
+            last = r;
+            desc.push(`+${r.op}`);
+          }
+        }
+        const conv = (x: Tensor, b: Tensor | null, a: Activation) => {
+          const args = { x, filter: K, bias: b, strides: g.strides, pad: g.pads, dilations: g.dil, activation: a };
+          return dw ? fusedDepthwiseConv2d(args) : fusedConv2d(args);
+        };
+        return {
+          name: last.name, inputs: [ins[0]], covers, params: size(filterW.shape) + (B ? B.size : 0), desc: desc.join(' '),
+          run: ([x]) => conv(x, B, act),
+          partial: (c, [x]) => (c === n.name ? conv(x, null, 'linear') : conv(x, B, 'linear')),
+        };
+      }
+      case 'BiasAdd': case 'Add': case 'AddV2': case 'Sub': case 'Mul': case 'RealDiv': case 'Maximum': case 'Minimum': {
+        const f = { BiasAdd: add, Add: add, AddV2: add, Sub: sub, Mul: mul, RealDiv: div, Maximum: maximum, Minimum: minimum }[n.op]!;
+        return {
+          ...base, inputs: dyn, desc: n.op,
+          run: (xs) => {
+            let k = 0;
+            const operands = ins.map((i) => (isConst(i) ? constTensor(i) : xs[k++]));
+            return f(operands[0], operands[1]);
+          },
+        };
+      }
+      case 'Relu': return unary(relu);
+      case 'Relu6': return unary(relu6);
+      case 'LeakyRelu': { const a = n.attr?.alpha?.f ?? 0.2; return unary((x) => leakyRelu(x, a)); }
+      case 'Sigmoid': return unary(sigmoid);
+      case 'Tanh': return unary(tanh);
+      case 'Rsqrt': return unary(rsqrt);
+      case 'Sqrt': return unary(sqrt);
+      case 'Exp': return unary(exp);
+      case 'Neg': return unary(neg);
+      case 'Softmax': return unary((x) => softmax(x, -1));
+      case 'Identity': return unary((x) => reshape(x, x.shape));
+      case 'MatMul': case '_FusedMatMul': {
+        const ta = !!n.attr?.transpose_a?.b, tb = !!n.attr?.transpose_b?.b;
+        const f = n.op === '_FusedMatMul' ? (n.attr?.fused_ops?.list?.s ?? []).map(b64) : [];
+        const B = f[0] === 'BiasAdd' ? constTensor(constVal(ins[2], n).name) : null;
+        const post = f[1] === 'Relu' ? relu : f[1] === 'Relu6' ? relu6 : null;
+        return {
+          ...base, inputs: dyn.filter((i) => i !== ins[2]), desc: [n.op, ...f.map((o) => `+${o}`)].join(' '),
+          run: (xs) => {
+            let k = 0;
+            const [a, b] = ins.slice(0, 2).map((i) => (isConst(i) ? constTensor(i) : xs[k++]));
+            let y = matMul(a, b, ta, tb);
+            if (B) y = add(y, B);
+            return post ? post(y) : y;
+          },
+        };
+      }
+      case 'Reshape': {
+        const shp = Array.from(constVal(ins[1], n).values);
+        return { ...base, inputs: [ins[0]], desc: `Reshape ${JSON.stringify(shp)}`, run: ([x]) => reshape(x, shp) };
+      }
+      case 'Squeeze': {
+        const ax = ints(n.attr?.squeeze_dims);
+        return unary((x) => squeeze(x, ax.length ? ax : undefined), `Squeeze ${JSON.stringify(ax)}`);
+      }
+      case 'Transpose': {
+        const perm = Array.from(constVal(ins[1], n).values);
+        return { ...base, inputs: [ins[0]], desc: `Transpose ${JSON.stringify(perm)}`, run: ([x]) => transpose(x, perm) };
+      }
+      case 'AvgPool': case 'MaxPool': {
+        const k = ints(n.attr?.ksize), s = ints(n.attr?.strides);
+        const p = b64(n.attr?.padding?.s) === 'SAME' ? 'same' : 'valid';
+        const f = n.op === 'MaxPool' ? maxPool : avgPool;
+        return unary((x) => f(x, [k[1], k[2]], [s[1], s[2]], p), `${n.op} ${k[1]}x${k[2]}/${s[1]} ${p}`);
+      }
+      case 'Mean': case 'Max': case 'Sum': {
+        const ax = Array.from(constVal(ins[1], n).values);
+        const keep = !!n.attr?.keep_dims?.b;
+        const f = n.op === 'Mean' ? mean : n.op === 'Max' ? max : sum;
+        return { ...base, inputs: [ins[0]], desc: `${n.op} axes ${JSON.stringify(ax)}`, run: ([x]) => f(x, ax, keep) };
+      }
+      case 'Pad': {
+        const p = Array.from(constVal(ins[1], n).values);
+        const pairs: [number, number][] = [];
+        for (let i = 0; i < p.length; i += 2) pairs.push([p[i], p[i + 1]]);
+        const cv = ins[2] ? Number(constVal(ins[2], n).values[0]) : 0;
+        return { ...base, inputs: [ins[0]], desc: `Pad ${JSON.stringify(pairs)}`, run: ([x]) => pad(x, pairs, cv) };
+      }
+      case 'ConcatV2': {
+        const axisName = ins[ins.length - 1];
+        const axis = Number(constVal(axisName, n).values[0]);
+        const parts = ins.slice(0, -1);
+        return {
+          ...base, inputs: parts.filter((i) => !isConst(i)), desc: `ConcatV2 axis ${axis}`,
+          run: (xs) => {
+            let k = 0;
+            const ts = parts.map((i) => (isConst(i) ? constTensor(i) : xs[k++]));
+            return concat(ts, axis < 0 ? ts[0].rank + axis : axis);
+          },
+        };
+      }
+      case 'FusedBatchNorm': case 'FusedBatchNormV3': {
+        const [scale, offset, m, v] = ins.slice(1, 5).map((i) => constTensor(constVal(i, n).name));
+        const eps = n.attr?.epsilon?.f ?? 1e-3;
+        return unary((x) => batchNorm(x, m, v, offset, scale, eps), `${n.op} eps ${eps}`);
+      }
+      default:
+        throw new TfjsImportError(`${src}: node ${n.name} (${n.op}) is not supported`);
+    }
+  }
+  return { steps, inputName: ph.name, outputNames: outputs, inputShape };
+}
