@@ -1,1 +1,75 @@
-export {};
+// Embedding lookup and the skip-gram negative-sampling loss (word2vec SGNS). docs/text_ops.md.
+import { empty, engine, fmtShape, type Tensor } from '../tensor.ts';
+import { assertTensor, assertDtype, fail } from './util.ts';
+import { gather, reshape, concat, expandDims } from './movement.ts';
+import { checked } from './run.ts';
+import { noGrad } from '../autograd/tape.ts';
+import { skipGramProgram } from '../../kernels/embedding.ts';
+import { recordEmbedding, recordSkipGram } from './embedding.grad.ts';
+
+export interface EmbeddingOptions {
+  /** rows looked up at this id get no gradient (torch's padding_idx) */
+  paddingIdx?: number;
+}
+
+/**
+ * Rows of `table` [V, D] at int32 `ids` (any shape): ids.shape + [D]. The gradient scatter-adds
+ * the upstream rows into the table (repeated ids add up). An id outside [0, V) reads a zero row
+ * and gets no gradient (the GPU cannot raise an error without a read-back).
+ */
+export function embedding(table: Tensor, ids: Tensor, options: EmbeddingOptions = {}): Tensor {
+  const op = 'embedding';
+  assertTensor(op, 'table', table);
+  assertTensor(op, 'ids', ids);
+  assertDtype(op, 'table', table, ['float32']);
+  assertDtype(op, 'ids', ids, ['int32']);
+  if (table.rank !== 2) fail(op, `table must be [V, D], got ${fmtShape(table.shape)}; reshape it to 2-D`);
+  const pad = options.paddingIdx;
+  const [v, d] = table.shape;
+  if (pad !== undefined && (!Number.isInteger(pad) || pad < -v || pad >= v)) fail(op, `paddingIdx must be an integer in [-${v}, ${v}) for a table of ${v} rows, got ${pad}`);
+  const y = noGrad(() => {
+    const flat = reshape(ids, [ids.size]);
+    const rows = gather(table, flat, 0);
+    const out = reshape(rows, [...ids.shape, d]); // a view: shares the rows' buffer
+    flat.dispose();
+    rows.dispose();
+    return out;
+  });
+  return recordEmbedding(table, ids, pad === undefined ? undefined : (pad + v) % v, y);
+}
+
+/**
+ * Skip-gram negative-sampling loss per example, one fused dispatch (gather + dots + log-sigmoid):
+ *   loss[b] = -log s(W_out[context[b]] . W_in[center[b]]) - sum_k log s(-W_out[negatives[b,k]] . W_in[center[b]])
+ * with W_in, W_out [V, D], center and context int32 [B], negatives int32 [B, K]. The backward pass
+ * is one fused dispatch that writes the per-example rows, then a scatter-add into each table.
+ */
+export function skipGramLoss(wIn: Tensor, wOut: Tensor, center: Tensor, context: Tensor, negatives: Tensor): Tensor {
+  const op = 'skipGramLoss';
+  assertTensor(op, 'wIn', wIn);
+  assertTensor(op, 'wOut', wOut);
+  assertTensor(op, 'center', center);
+  assertTensor(op, 'context', context);
+  assertTensor(op, 'negatives', negatives);
+  assertDtype(op, 'wIn', wIn, ['float32']);
+  assertDtype(op, 'wOut', wOut, ['float32']);
+  for (const [n, t] of [['center', center], ['context', context], ['negatives', negatives]] as const) assertDtype(op, n, t, ['int32']);
+  if (wIn.rank !== 2 || wOut.rank !== 2 || wIn.shape[0] !== wOut.shape[0] || wIn.shape[1] !== wOut.shape[1]) {
+    fail(op, `wIn and wOut must both be [V, D], got ${fmtShape(wIn.shape)} and ${fmtShape(wOut.shape)}`);
+  }
+  if (center.rank !== 1) fail(op, `center must be [B], got ${fmtShape(center.shape)}`);
+  const b = center.shape[0];
+  if (context.rank !== 1 || context.shape[0] !== b) fail(op, `context must be [B] = [${b}] like center, got ${fmtShape(context.shape)}`);
+  if (negatives.rank !== 2 || negatives.shape[0] !== b) fail(op, `negatives must be [B, K] with B = ${b}, got ${fmtShape(negatives.shape)}; use shape [${b}, 0] for none`);
+  const [v, d] = wIn.shape;
+  const k = negatives.shape[1];
+  const oid = noGrad(() => {
+    const ctx = expandDims(context, 1);
+    const both = concat([ctx, negatives], 1); // [B, K+1]: the W_out rows of each example
+    ctx.dispose();
+    return both;
+  });
+  const loss = empty([b], 'float32');
+  if (b) engine().dispatch(skipGramProgram(true, b, k, d, v), [wIn.buffer, wOut.buffer, center.buffer, oid.buffer], [loss.buffer]);
+  return recordSkipGram(wIn, wOut, center, oid, [b, k, d, v], checked(loss, op));
+}

@@ -1,0 +1,95 @@
+import './setup.ts';
+import { suite } from 'uvu';
+import { kiln, assert, randArray, randInts, expectClose, expectThrows } from './helpers.ts';
+import { checkGrad } from './gradcheck.ts';
+import { embeddingRef, skipGramRef, skipGramGradRef } from '../kernels/embedding.ts';
+import { scatterAddRef } from '../kernels/gather.ts';
+
+const t = suite('embedding');
+
+t('embedding: ids of any shape -> ids.shape + [D]; gradient scatter-adds repeated ids', async () => {
+  for (const [v, d, ids] of [[1, 1, [1]], [3, 17, [2, 3]], [17, 3, [129]], [129, 129, [3, 1, 17]], [5, 4, [0]]] as [number, number, number[]][]) {
+    const k = ids.reduce((a, b) => a * b, 1);
+    const table = randArray(v * d, v + d);
+    const idv = randInts(k, k + 1, 0, v);
+    if (k > 1) idv[k - 1] = idv[0]; // a repeat for sure
+    const dy = randArray(k * d, k + 2);
+    const tT = kiln.tensor(table, [v, d]);
+    const iT = kiln.tensor(idv, ids, 'int32');
+    const y = kiln.embedding(tT, iT);
+    assert.equal([...y.shape], [...ids, d]);
+    expectClose(await y.data(), embeddingRef(table, idv, v, d), { rtol: 0, atol: 0 }, `lookup V${v} D${d} ids [${ids}]`);
+    const [g] = kiln.grads((x: kiln.Tensor) => kiln.embedding(x, iT))([tT], kiln.tensor(dy, [...ids, d]));
+    expectClose(await g.data(), scatterAddRef(dy, idv, v, d), { rtol: 1e-5, atol: 1e-5 }, `grad V${v} D${d}`);
+    kiln.dispose([tT, iT, y, g]);
+  }
+});
+
+t('embedding: paddingIdx rows get no gradient; errors', async () => {
+  const tT = kiln.tensor(randArray(12, 3), [4, 3]);
+  const iT = kiln.tensor([0, 2, 2, 3], [4], 'int32');
+  const [g] = kiln.grads((x: kiln.Tensor) => kiln.embedding(x, iT, { paddingIdx: 2 }))([tT], kiln.ones([4, 3]));
+  assert.equal(Array.from(await g.data()), [1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1]);
+  expectThrows(() => kiln.embedding(tT, kiln.tensor([0.5], [1])), /embedding/, /int32/);
+  expectThrows(() => kiln.embedding(kiln.zeros([2, 2, 2]), iT), /embedding/, /\[V, D\]/, /\[2,2,2\]/);
+  expectThrows(() => kiln.embedding(tT, iT, { paddingIdx: 4 }), /paddingIdx/, /4 rows/);
+  kiln.dispose([tT, iT, g]);
+});
+
+function sgData(b: number, k: number, v: number, d: number, seed: number) {
+  return {
+    win: randArray(v * d, seed, -1, 1), wout: randArray(v * d, seed + 1, -1, 1),
+    center: randInts(b, seed + 2, 0, v), context: randInts(b, seed + 3, 0, v), neg: randInts(b * k, seed + 4, 0, v),
+  };
+}
+
+t('skipGramLoss: fused forward and backward vs the float64 reference (awkward sizes, repeated ids)', async () => {
+  for (const [b, k, v, d] of [[1, 1, 1, 1], [3, 0, 5, 3], [17, 5, 3, 17], [129, 3, 17, 129], [64, 7, 1000, 4], [5, 2, 10, 8]]) {
+    const x = sgData(b, k, v, d, b * 31 + k + v + d);
+    const g = randArray(b, b + 99);
+    const [wi, wo] = [kiln.tensor(x.win, [v, d]), kiln.tensor(x.wout, [v, d])];
+    const ids = [kiln.tensor(x.center, [b], 'int32'), kiln.tensor(x.context, [b], 'int32'), kiln.tensor(x.neg, [b, k], 'int32')];
+    const what = `B${b} K${k} V${v} D${d}`;
+    const loss = kiln.skipGramLoss(wi, wo, ids[0], ids[1], ids[2]);
+    expectClose(await loss.data(), skipGramRef(x.win, x.wout, x.center, x.context, x.neg, v, d), { rtol: 1e-5, atol: 1e-5 }, `loss ${what}`);
+    const gs = kiln.grads((a: kiln.Tensor, c: kiln.Tensor) => kiln.skipGramLoss(a, c, ids[0], ids[1], ids[2]))([wi, wo], kiln.tensor(g, [b]));
+    const want = skipGramGradRef(x.win, x.wout, x.center, x.context, x.neg, g, v, d);
+    expectClose(await gs[0].data(), want.dWin, { rtol: 1e-4, atol: 1e-5 }, `dW_in ${what}`);
+    expectClose(await gs[1].data(), want.dWout, { rtol: 1e-4, atol: 1e-5 }, `dW_out ${what}`);
+    kiln.dispose([wi, wo, ...ids, loss, ...gs]);
+  }
+});
+
+t('skipGramLoss: gradients agree with finite differences', async () => {
+  const b = 4, k = 3, v = 6, d = 5;
+  const x = sgData(b, k, v, d, 7);
+  x.neg[0] = x.context[0]; // a negative that is also the context
+  x.center[1] = x.center[2]; // a repeated center
+  const ids = [kiln.tensor(x.center, [b], 'int32'), kiln.tensor(x.context, [b], 'int32'), kiln.tensor(x.neg, [b, k], 'int32')];
+  await checkGrad('skipGramLoss', (wi, wo) => kiln.skipGramLoss(wi, wo, ids[0], ids[1], ids[2]),
+    (wi, wo) => skipGramRef(wi, wo, x.center, x.context, x.neg, v, d), [[v, d], [v, d]], { rtol: 1e-3, atol: 1e-4, eps: 1e-4 });
+  kiln.dispose(ids);
+});
+
+t('no tensor is left behind outside tidy', async () => {
+  const w = kiln.tensor(randArray(12, 1), [4, 3]);
+  const ids = kiln.tensor([1, 2, 3], [3], 'int32');
+  const negs = kiln.tensor([0, 1, 2], [3, 1], 'int32');
+  const before = kiln.memory().numTensors;
+  const y = kiln.embedding(w, ids);
+  const l = kiln.skipGramLoss(w, w, ids, ids, negs);
+  assert.is(kiln.memory().numTensors, before + 2);
+  kiln.dispose([w, ids, negs, y, l]);
+});
+
+t('skipGramLoss: shape errors name the op', () => {
+  const w = kiln.zeros([5, 3]);
+  const i = (s: number[]) => kiln.zeros(s, 'int32');
+  expectThrows(() => kiln.skipGramLoss(w, kiln.zeros([5, 4]), i([2]), i([2]), i([2, 1])), /skipGramLoss/, /\[V, D\]/, /\[5,4\]/);
+  expectThrows(() => kiln.skipGramLoss(w, w, i([2]), i([3]), i([2, 1])), /context must be \[B\] = \[2\]/);
+  expectThrows(() => kiln.skipGramLoss(w, w, i([2]), i([2]), i([2])), /negatives must be \[B, K\]/);
+  expectThrows(() => kiln.skipGramLoss(w, w, kiln.zeros([2]), i([2]), i([2, 1])), /center/, /int32/);
+  w.dispose();
+});
+
+t.run();
