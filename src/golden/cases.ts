@@ -132,21 +132,15 @@ function softmaxFamily(c: GoldenCase): Plan {
 function embedding(c: GoldenCase): Plan {
   const op = str(c.params.op) ?? (c.params.num_negatives !== undefined || c.inputs.negatives ? 'sgns' : 'embedding_lookup');
   if (op === 'embedding_lookup' || op === 'embedding') {
-    return { op: 'embedding_lookup', needs: ['gather'], forward: (k, i) => ({ out: k.gather(need(i, 'table', 'embedding'), need(i, 'ids', 'embedding')) }) };
+    return { op: 'embedding_lookup', needs: ['embedding'], forward: (k, i) => ({ out: k.embedding(need(i, 'table', 'embedding'), need(i, 'ids', 'embedding')) }) };
   }
   if (op === 'sgns') {
-    // loss[b] = -log sigmoid(W_out[context].W_in[center]) - sum_k log sigmoid(-W_out[neg_k].W_in[center])
-    //         = softplus(-pos) + sum_k softplus(neg_k)     (-log sigmoid(z) = softplus(-z), stable)
+    // loss[b] = -log sigmoid(W_out[context].W_in[center]) - sum_k log sigmoid(-W_out[neg_k].W_in[center]): one fused kernel
     return {
-      op, needs: ['gather', 'softplus'],
+      op, needs: ['skipGramLoss'],
       forward: (k, i) => {
         const f = 'sgns';
-        const center = k.gather(need(i, 'W_in', f), need(i, 'center', f)); // [B, D]
-        const ctx = k.gather(need(i, 'W_out', f), need(i, 'context', f)); // [B, D]
-        const negs = k.gather(i.W_out, need(i, 'negatives', f)); // [B, K, D]
-        const pos = k.sum(k.mul(center, ctx), -1); // [B]
-        const neg = k.sum(k.mul(negs, k.expandDims(center, 1)), -1); // [B, K]
-        return { loss: k.add(k.softplus(k.neg(pos)), k.sum(k.softplus(neg), -1)) };
+        return { loss: k.skipGramLoss(need(i, 'W_in', f), need(i, 'W_out', f), need(i, 'center', f), need(i, 'context', f), need(i, 'negatives', f)) };
       },
     };
   }
@@ -239,24 +233,16 @@ function hierarchicalSoftmax(): Plan {
   // logp_all[n,w] = log_softmax(class_logits)[n, class(w)] + word_logits[n,w]
   //                 - logsumexp_{w': class(w') = class(w)} word_logits[n,w'];  loss[n] = -logp_all[n, targets[n]]
   return {
-    op: 'hierarchical_softmax', needs: ['matMul', 'logSoftmax', 'logSumExp', 'gather', 'where'],
+    op: 'hierarchical_softmax', needs: ['hierarchicalSoftmax'],
     forward: (k, i) => {
       const f = 'hierarchical_softmax';
       const h = need(i, 'h', f), Wc = need(i, 'Wc', f), Ww = need(i, 'Ww', f), wordClass = need(i, 'word_class', f);
-      const C = Wc.shape[0], V = Ww.shape[0];
-      let classLogits = k.matMul!(h, k.transpose(Wc)); // [N, C]
-      if (i.bc) classLogits = k.add(classLogits, i.bc);
-      let wordLogits = k.matMul!(h, k.transpose(Ww)); // [N, V]
-      if (i.bw) wordLogits = k.add(wordLogits, i.bw);
-      const inClass = k.equal(k.reshape(k.range(0, C, 1, 'int32'), [C, 1]), k.reshape(wordClass, [1, V])); // [C, V]
-      const masked = k.where(inClass, k.expandDims(wordLogits, 1), -Infinity); // [N, C, V]
-      const classLse = k.logSumExp(masked, 2); // [N, C]
-      const logpAll = k.sub(
-        k.add(k.gather(k.logSoftmax(classLogits), wordClass, 1), wordLogits),
-        k.gather(classLse, wordClass, 1),
-      );
-      const out: Record<string, Tensor> = { logp_all: logpAll };
-      if (i.targets) out.loss = k.neg(pickPerRow(k, logpAll, i.targets));
+      const bc = i.bc ?? k.zeros([Wc.shape[0]]), bw = i.bw ?? k.zeros([Ww.shape[0]]);
+      // without targets (logp_all only) every row targets word 0; its loss is not reported
+      const targets = i.targets ?? k.zeros([h.shape[0]], 'int32');
+      const r = k.hierarchicalSoftmax(h, Wc, bc, Ww, bw, wordClass, targets, { full: true });
+      const out: Record<string, Tensor> = { logp_all: r.logp! };
+      if (i.targets) out.loss = r.loss;
       return out;
     },
   };
