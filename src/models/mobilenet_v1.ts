@@ -1,17 +1,21 @@
 // MobileNet v1 (Howard et al. 2017, "MobileNets: Efficient Convolutional Neural Networks for
 // Mobile Vision Applications"), as in the TF-slim implementation behind the 16 released
 // checkpoints: width multiplier alpha, input resolution rho, 1001 classes (index 0 = background).
-// Inference form: every batch norm is folded into its conv's weights and a bias, so each conv is
-// one fused dispatch (conv + bias + relu6) and a depthwise-separable block is two.
+// Inference form (default): every batch norm is folded into its conv's weights and a bias, so each
+// conv is one fused dispatch (conv + bias + relu6) and a depthwise-separable block is two.
+// Training form (`form: 'training'`): every conv is followed by a real batch norm (gamma, beta,
+// moving mean and variance); predict(x, { training: true }) normalises with the batch statistics
+// (batchNormTrain, gradients through them) and updates the moving ones, predict(x) uses the moving ones.
 import { Tensor, tidy } from '../tensor.ts';
 import { fusedConv2d } from '../ops/conv.ts';
 import { fusedDepthwiseConv2d } from '../ops/depthwise.ts';
 import { globalAvgPool } from '../ops/pool.ts';
+import { batchNorm, batchNormTrain } from '../ops/norm.ts';
 import { reshape } from '../ops/movement.ts';
 import { fail } from '../ops/util.ts';
 import type { Variable } from '../autograd/variable.ts';
 import type { LayerInfo } from './summary.ts';
-import { freeScope, headLayers, randomParams, checkImages } from './common.ts';
+import { freeScope, headLayers, randomParams, batchNormParams, checkImages } from './common.ts';
 
 export interface MobileNetV1Options {
   /** width multiplier: channels are max(8, floor(c * alpha)) as in TF-slim (min_depth 8); default 1 */
@@ -22,18 +26,35 @@ export interface MobileNetV1Options {
   classes?: number;
   /** seed for the random weights; default 1 */
   seed?: number;
+  /**
+   * 'inference' (default): batch norms folded into per-conv biases (two dispatches per separable
+   * block). 'training': a batch norm after every conv, trainable with predict(x, { training: true }).
+   */
+  form?: 'inference' | 'training';
+  /** training form: weight of a batch's statistics in the moving ones (torch's momentum); default 0.1 */
+  bnMomentum?: number;
+}
+
+export interface PredictOptions {
+  /** training form only: normalise with the batch's statistics and update the moving ones; default false */
+  training?: boolean;
 }
 
 export interface MobileNetV1 {
   readonly alpha: number;
   readonly resolution: number;
   readonly classes: number;
-  /** parameters keyed by TF-slim checkpoint name, e.g. 'MobilenetV1/Conv2d_0/weights' */
+  readonly form: 'inference' | 'training';
+  /**
+   * parameters keyed by TF-slim checkpoint name, e.g. 'MobilenetV1/Conv2d_0/weights'; in the
+   * training form the convs have no '.../biases' but '.../BatchNorm/gamma', 'beta', 'moving_mean'
+   * and 'moving_variance' (the last two not trainable)
+   */
   readonly params: Record<string, Variable>;
   /** one entry per layer, in order (see summary.ts) */
   readonly layers: LayerInfo[];
   /** x [N, H, W, 3] -> logits [N, classes] (no softmax) */
-  predict(x: Tensor): Tensor;
+  predict(x: Tensor, opts?: PredictOptions): Tensor;
   dispose(): void;
 }
 
@@ -50,7 +71,7 @@ const SCOPE = 'MobilenetV1';
 /** 'same' padding output size (TF). */
 const sameOut = (n: number, s: number) => Math.ceil(n / s);
 
-function checkOptions(o: MobileNetV1Options): Required<Omit<MobileNetV1Options, 'seed'>> {
+function checkOptions(o: MobileNetV1Options): { alpha: number; resolution: number; classes: number } {
   const alpha = o.alpha ?? 1;
   const resolution = o.resolution ?? 224;
   const classes = o.classes ?? 1001;
@@ -59,6 +80,9 @@ function checkOptions(o: MobileNetV1Options): Required<Omit<MobileNetV1Options, 
   if (!Number.isInteger(classes) || classes < 1) fail('mobilenetV1', `classes must be a positive integer, got ${o.classes}`);
   return { alpha, resolution, classes };
 }
+
+/** TF-slim's batch-norm epsilon (the training form's). */
+const BN_EPS = 1e-3;
 
 /** The layer list of MobileNet v1 for (alpha, resolution, classes); pure, no GPU. */
 export function mobilenetV1Layers(opts: MobileNetV1Options = {}): LayerInfo[] {
@@ -93,10 +117,17 @@ export function mobilenetV1Layers(opts: MobileNetV1Options = {}): LayerInfo[] {
  */
 export function mobilenetV1(opts: MobileNetV1Options = {}): MobileNetV1 {
   const { alpha, resolution, classes } = checkOptions(opts);
+  const form = opts.form ?? 'inference';
+  if (form !== 'inference' && form !== 'training') fail('mobilenetV1', `form must be 'inference' or 'training', got ${JSON.stringify(opts.form)}`);
+  const momentum = opts.bnMomentum ?? 0.1;
+  if (!(momentum >= 0 && momentum <= 1)) fail('mobilenetV1', `bnMomentum must be in [0, 1], got ${opts.bnMomentum}`);
+  const training = form === 'training';
   const layers = mobilenetV1Layers({ alpha, resolution, classes });
   // Variable names are global: a second live model gets a scope suffix (keys stay the checkpoint names).
   const scope = freeScope(SCOPE);
-  const params = randomParams(layers, opts.seed ?? 1, (key) => scope + key.slice(SCOPE.length), (l) => {
+  const varName = (key: string) => scope + key.slice(SCOPE.length);
+  const bnPrefix = (l: LayerInfo) => `${SCOPE}/${l.name}/BatchNorm`;
+  const params = randomParams(layers, opts.seed ?? 1, varName, (l) => {
     const [kh, kw] = l.kernel;
     const { in: cin, out: cout } = l.channels;
     return {
@@ -104,16 +135,30 @@ export function mobilenetV1(opts: MobileNetV1Options = {}): MobileNetV1 {
       gain: l.kind === 'fc' ? 1 : 2,
       fanIn: l.kind === 'depthwise' ? kh * kw : kh * kw * cin,
     };
-  });
+  }, (l) => !training || l.norm !== 'bn');
+  if (training) {
+    for (const l of layers) if (l.norm === 'bn') Object.assign(params, batchNormParams(bnPrefix(l), l.channels.out, varName));
+  }
   let disposed = false;
-  const predict = (x: Tensor): Tensor => {
+  const predict = (x: Tensor, po: PredictOptions = {}): Tensor => {
     checkImages('mobilenetV1.predict', x, disposed);
+    const batchStats = po?.training ?? false;
+    if (batchStats && !training) fail('mobilenetV1.predict', "training: true needs the training form (batch norms folded away in the inference form); build with mobilenetV1({ form: 'training' })");
     return tidy(() => {
       let y = x;
       for (const l of layers) {
         if (l.kind === 'avgpool') { y = globalAvgPool(y, true); continue; }
         const [filter, bias] = [params[l.params[0]], params[l.params[1]]];
-        if (l.kind === 'depthwise') {
+        if (training && l.norm === 'bn') {
+          // conv (no bias), then batch norm + relu6 in one kernel
+          y = l.kind === 'depthwise'
+            ? fusedDepthwiseConv2d({ x: y, filter, strides: l.stride, pad: 'same' })
+            : fusedConv2d({ x: y, filter, strides: l.stride, pad: 'same' });
+          const bn = (k: string) => params[`${bnPrefix(l)}/${k}`];
+          y = batchStats
+            ? batchNormTrain(y, { gamma: bn('gamma'), beta: bn('beta'), runningMean: bn('moving_mean'), runningVar: bn('moving_variance'), momentum, eps: BN_EPS, activation: 'relu6' })
+            : batchNorm(y, bn('moving_mean'), bn('moving_variance'), bn('beta'), bn('gamma'), BN_EPS, 'relu6');
+        } else if (l.kind === 'depthwise') {
           y = fusedDepthwiseConv2d({ x: y, filter, strides: l.stride, pad: 'same', bias, activation: 'relu6' });
         } else {
           y = fusedConv2d({ x: y, filter, strides: l.stride, pad: 'same', bias, activation: l.activation === 'relu6' ? 'relu6' : 'linear' });
@@ -123,7 +168,7 @@ export function mobilenetV1(opts: MobileNetV1Options = {}): MobileNetV1 {
     });
   };
   return {
-    alpha, resolution, classes, params, layers, predict,
+    alpha, resolution, classes, form, params, layers, predict,
     dispose() {
       if (disposed) return;
       disposed = true;
