@@ -1,0 +1,228 @@
+// Shared FST test helpers: a seeded random weighted-FST generator, OpenFst command-line runners
+// (batched: one bash process runs many fstcompile | tool | fstprint pipelines), and semantic
+// comparisons (path maps of acyclic FSTs, line-by-line text comparison with weight tolerance).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as assert from 'uvu/assert';
+import { VectorFst, TropicalSemiring, parseFst, printFst, type Semiring } from '../src/fst/index.ts';
+
+/** mulberry32: a small seeded generator in [0, 1). */
+export function seededRng(seed: number): () => number {
+  let a = (seed * 0x9e3779b1 + 0x6d2b79f5) >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface RandomFstOptions {
+  /** Number of states (default: 2..7 at random). */
+  states?: number;
+  /** Arcs per state drawn in [0, maxArcs] (default 3). */
+  maxArcs?: number;
+  /** Labels are drawn in 1..numLabels (default 3). */
+  numLabels?: number;
+  /** Probability that a label is epsilon (default 0.25, drawn separately for each side). */
+  epsProb?: number;
+  acceptor?: boolean;
+  /** Allow arcs to any state (default true); false gives a DAG (arcs only to higher ids). */
+  cyclic?: boolean;
+  /** Probability that a state is final (default 0.35; at least one final state is ensured). */
+  finalProb?: number;
+  /** Weights uniform in [lo, hi] rounded to 3 decimals (default [0, 5]); integer weights if integerWeights. */
+  weightRange?: [number, number];
+  integerWeights?: boolean;
+  /** Probability that an arc/final weight is One (default 0.2). */
+  oneProb?: number;
+  semiring?: Semiring<number>;
+}
+
+/** A seeded random weighted FST: epsilons on both sides, several final states, cyclic or acyclic. */
+export function randomFst(seed: number, o: RandomFstOptions = {}): VectorFst<number> {
+  const r = seededRng(seed);
+  const sr = o.semiring ?? TropicalSemiring;
+  const n = o.states ?? 2 + Math.floor(r() * 6);
+  const maxArcs = o.maxArcs ?? 3;
+  const L = o.numLabels ?? 3;
+  const eps = o.epsProb ?? 0.25;
+  const cyclic = o.cyclic ?? true;
+  const fp = o.finalProb ?? 0.35;
+  const [lo, hi] = o.weightRange ?? [0, 5];
+  const oneProb = o.oneProb ?? 0.2;
+  const weight = () => {
+    if (r() < oneProb) return sr.one;
+    const x = lo + (hi - lo) * r();
+    return sr.parse(o.integerWeights ? String(Math.round(x)) : x.toFixed(3));
+  };
+  const label = () => (r() < eps ? 0 : 1 + Math.floor(r() * L));
+  const f = new VectorFst<number>(sr);
+  f.addStates(n);
+  f.setStart(0);
+  let anyFinal = false;
+  for (let s = 0; s < n; s++) {
+    const k = Math.floor(r() * (maxArcs + 1));
+    for (let j = 0; j < k; j++) {
+      let d: number;
+      if (cyclic) d = Math.floor(r() * n);
+      else if (s === n - 1) break;
+      else d = s + 1 + Math.floor(r() * (n - 1 - s));
+      const il = label();
+      const ol = o.acceptor ? il : label();
+      f.addArc(s, { ilabel: il, olabel: ol, weight: weight(), nextstate: d });
+    }
+    if (r() < fp) { f.setFinal(s, weight()); anyFinal = true; }
+  }
+  if (!anyFinal) f.setFinal(n - 1, weight());
+  return f;
+}
+
+let openFstChecked: boolean | undefined;
+/** True when OpenFst's command-line tools (fstcompile, fstprint) are on PATH. */
+export function haveOpenFst(): boolean {
+  if (openFstChecked === undefined) {
+    const p = spawnSync('bash', ['-c', 'command -v fstcompile && command -v fstprint'], { encoding: 'utf8' });
+    openFstChecked = p.status === 0;
+  }
+  return openFstChecked;
+}
+
+/** Says loudly (once per suite name) that OpenFst differential tests are skipped. Returns true when skipping. */
+export function skipWithoutOpenFst(what: string): boolean {
+  if (haveOpenFst()) return false;
+  console.log(`\n  SKIPPED ${what}: OpenFst command-line tools (fstcompile/fstprint, Debian libfst-tools) are not on PATH; run scripts/setup`);
+  return true;
+}
+
+export interface OpenFstJob {
+  /** AT&T texts, compiled to $1, $2, ... (binary .fst files) before cmd runs. */
+  inputs: string[];
+  /** Shell command using $1 $2 ...; its stdout is the result, e.g. 'fstunion $1 $2 | fstprint'. */
+  cmd: string;
+  /** fstcompile --arc_type (default standard). */
+  arcType?: string;
+  acceptor?: boolean;
+}
+
+export interface OpenFstResult { out: string; err: string; code: number }
+
+/** Runs many jobs in one bash process (process start-up dominates OpenFst tool runs on tiny FSTs). */
+export function openfstBatch(jobs: OpenFstJob[]): OpenFstResult[] {
+  if (!haveOpenFst()) throw new Error('OpenFst tools are not installed (fstcompile not on PATH)');
+  const dir = mkdtempSync(join(tmpdir(), 'kiln-ofst-'));
+  try {
+    const script: string[] = ['set +e'];
+    jobs.forEach((job, i) => {
+      const files: string[] = [];
+      job.inputs.forEach((t, k) => {
+        const txt = join(dir, `in${i}_${k}.txt`);
+        writeFileSync(txt, t);
+        const fst = join(dir, `in${i}_${k}.fst`);
+        files.push(fst);
+        script.push(`fstcompile --arc_type=${job.arcType ?? 'standard'}${job.acceptor ? ' --acceptor' : ''} ${txt} ${fst}`);
+      });
+      script.push(`job() { ${job.cmd} ; }`);
+      script.push(`job ${files.join(' ')} > ${join(dir, `out${i}`)} 2> ${join(dir, `err${i}`)}; echo $? > ${join(dir, `rc${i}`)}`);
+    });
+    const sh = join(dir, 'run.sh');
+    writeFileSync(sh, script.join('\n') + '\n');
+    const p = spawnSync('bash', [sh], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    if (p.status !== 0 && p.status !== null) { /* per-job codes are recorded below */ }
+    return jobs.map((_, i) => {
+      const rd = (n: string) => (existsSync(join(dir, n)) ? readFileSync(join(dir, n), 'utf8') : '');
+      return { out: rd(`out${i}`), err: rd(`err${i}`), code: Number(rd(`rc${i}`).trim() || '1') };
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** One OpenFst tool run: fstcompile each input, `tool args $1 [$2]`, fstprint the result (if printResult). Throws on failure. */
+export function openfst(tool: string, args: string[], inputs: string[], opts: { arcType?: string; print?: boolean } = {}): string {
+  const files = inputs.map((_, k) => `$${k + 1}`).join(' ');
+  const cmd = `${tool} ${args.join(' ')} ${files}${opts.print === false ? '' : ' | fstprint'}`;
+  const [r] = openfstBatch([{ inputs, cmd, arcType: opts.arcType }]);
+  if (r.code !== 0) throw new Error(`OpenFst ${tool} failed (exit ${r.code}): ${r.err}`);
+  return r.out;
+}
+
+/**
+ * All successful paths of an acyclic FST as "ilabels|olabels" (epsilons dropped) -> total weight
+ * (plus over paths with the same strings). Throws if the FST has a cycle on a path or more than
+ * maxPaths paths.
+ */
+export function pathMap<W>(f: VectorFst<W>, maxPaths = 100_000): Map<string, W> {
+  const sr = f.semiring;
+  const out = new Map<string, W>();
+  if (f.start < 0) return out;
+  let count = 0;
+  const onPath = new Uint8Array(f.numStates());
+  const walk = (s: number, il: number[], ol: number[], w: W) => {
+    if (onPath[s]) throw new Error(`pathMap: cycle through state ${s}`);
+    onPath[s] = 1;
+    const fw = f.final(s);
+    if (!sr.isZero(fw)) {
+      if (++count > maxPaths) throw new Error(`pathMap: more than ${maxPaths} paths`);
+      const key = `${il.join(' ')}|${ol.join(' ')}`;
+      const prev = out.get(key);
+      const tw = sr.times(w, fw);
+      out.set(key, prev === undefined ? tw : sr.plus(prev, tw));
+    }
+    for (const a of f.arcs(s)) {
+      if (a.ilabel) il.push(a.ilabel);
+      if (a.olabel) ol.push(a.olabel);
+      walk(a.nextstate, il, ol, sr.times(w, a.weight));
+      if (a.ilabel) il.pop();
+      if (a.olabel) ol.pop();
+    }
+    onPath[s] = 0;
+  };
+  walk(f.start, [], [], sr.one);
+  for (const [k, w] of out) if (sr.isZero(w)) out.delete(k);
+  return out;
+}
+
+/** Asserts two path maps have the same keys and weights within tol (absolute, on numeric weights). */
+export function expectSamePaths(got: Map<string, number>, want: Map<string, number>, tol = 1e-4, what = ''): void {
+  const g = [...got.keys()].sort();
+  const w = [...want.keys()].sort();
+  assert.equal(g, w, `${what}: path strings differ\n got: ${g.join(', ')}\nwant: ${w.join(', ')}`);
+  for (const k of w) {
+    const a = got.get(k)!;
+    const b = want.get(k)!;
+    if (!(a === b || Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)))) assert.unreachable(`${what}: path ${k}: weight ${a} vs ${b}`);
+  }
+}
+
+/** Compares two AT&T texts line by line: same fields, numeric fields equal within tol. */
+export function expectSameText(got: string, want: string, tol = 1e-4, what = ''): void {
+  const gl = got.split('\n').filter((l) => l !== '');
+  const wl = want.split('\n').filter((l) => l !== '');
+  const msg = () => `${what}\n--- got ---\n${got}--- want (OpenFst) ---\n${want}`;
+  if (gl.length !== wl.length) assert.unreachable(`line count ${gl.length} vs ${wl.length}: ${msg()}`);
+  for (let i = 0; i < gl.length; i++) {
+    const a = gl[i].split('\t');
+    const b = wl[i].split('\t');
+    if (a.length !== b.length) assert.unreachable(`line ${i + 1}: "${gl[i]}" vs "${wl[i]}": ${msg()}`);
+    for (let j = 0; j < a.length; j++) {
+      if (a[j] === b[j]) continue;
+      const x = Number(a[j]);
+      const y = Number(b[j]);
+      const numeric = j === a.length - 1 && (a.length === 2 || a.length === 5);
+      if (!(numeric && Number.isFinite(x) && Number.isFinite(y) && Math.abs(x - y) <= tol * Math.max(1, Math.abs(y)))) {
+        assert.unreachable(`line ${i + 1}: "${gl[i]}" vs "${wl[i]}": ${msg()}`);
+      }
+    }
+  }
+}
+
+/** Parses OpenFst output (tropical unless a semiring is given). */
+export function fromOpenFst(text: string, semiring?: Semiring<number>): VectorFst<number> {
+  return parseFst(text, { semiring: semiring ?? TropicalSemiring, file: 'openfst-output', keepStateNumbering: true });
+}
+
+export { printFst, parseFst };
