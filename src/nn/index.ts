@@ -1,1 +1,3 @@
-export {};
+// kiln.nn: PyTorch-like modules. docs/nn.md.
+export { Module, type LoadStateDictOptions, type LoadStateDictResult } from './module.ts';
+export { Linear, Embedding, Dropout, Sequential, type LinearOptions, type EmbeddingModuleOptions, type DropoutOptions } from './layers.ts';
