@@ -21,19 +21,44 @@ export const META = 8;
 /** meta status: 0 ok, 1 no alignment (p = 0), 2 invalid lengths or labels */
 export const STATUS = { ok: 0, impossible: 1, invalid: 2 } as const;
 
-const WG = 64;
+const WG = 16;
+
+/** Kernel choice: 'auto' picks per shape (see pathOf); tests force each path. */
+export const ctcTuning: { path: 'auto' | 'thread' | 'workgroup' } = { path: 'auto' };
 
 /** Length of an alpha row: 2 * (the most labels a feasible sequence can have) + 1. */
 export const rowLength = (c: CtcConfig) => 2 * Math.min(c.smax, c.T) + 1;
 
-const prog = memo((mode: 'FWD' | 'BWD' | 'REDUCE' | 'STATUS', c: CtcConfig): Program => ({
-  shader: 'ctc',
-  label: mode === 'FWD' ? 'ctcLoss' : mode === 'BWD' ? 'ctcLoss.grad' : 'ctcLoss.reduce',
-  defines: mode === 'STATUS' ? { REDUCE: true, STATUS: true } : { [mode]: true, THREAD: true },
-  overrides: mode === 'REDUCE' || mode === 'STATUS' ? undefined : { WG },
-  workgroups: mode === 'REDUCE' || mode === 'STATUS' ? [1] : grid(c.N, WG),
-  uniforms: new Uniforms().u32(c.T, c.N, c.C, c.blank, c.smax, rowLength(c), +c.concat, +c.zeroInfinity, RED[c.reduction], 0, 0, 0),
-}));
+/** Workgroup-memory row capacity for the workgroup path (a multiple of 32, fewer pipelines). */
+const maxL = (c: CtcConfig) => Math.max(32, Math.ceil(rowLength(c) / 32) * 32);
+/** Positions that fit the 16 KiB of workgroup memory WebGPU guarantees (4 rows of f32/u32). */
+const WG_MAXL = 1024;
+
+function pathOf(c: CtcConfig): 'thread' | 'workgroup' {
+  if (maxL(c) > WG_MAXL || c.N > 65535) return 'thread';
+  if (ctcTuning.path !== 'auto') return ctcTuning.path;
+  // Software adapters (lavapipe, 2 cores): barriers cost more than the serial walk. Measured
+  // with /tmp-style timing of fwd / fwd+bwd, thread vs workgroup (ms, loaded machine):
+  //   T100 N32 C30 S20: 6.4 / 18 vs 26 / 161;  T17 N3 S5: 0.5 / 1.0 vs 1.8 / 1.1;
+  //   T129 N64 S60: 70 / 412 vs 327 / 1184;    T300 N8 S100: 25 / 124 vs 108 / 508.
+  // GPUs get the workgroup path (a thread per position; not measured here: no GPU).
+  return engine().tuning.threadRows ? 'thread' : 'workgroup';
+}
+
+const prog = memo((mode: 'FWD' | 'BWD' | 'REDUCE' | 'STATUS', c: CtcConfig, path: 'thread' | 'workgroup'): Program => {
+  const single = mode === 'REDUCE' || mode === 'STATUS';
+  const thread = path === 'thread';
+  const m = maxL(c);
+  const wg = thread ? WG : Math.min(256, m);
+  return {
+    shader: 'ctc',
+    label: mode === 'FWD' ? 'ctcLoss' : mode === 'BWD' ? 'ctcLoss.grad' : 'ctcLoss.reduce',
+    defines: mode === 'STATUS' ? { REDUCE: true, STATUS: true } : { [mode]: true, THREAD: single || thread },
+    overrides: single ? undefined : thread ? { WG } : { WG: wg, MAXL: m, ROWS2: 2 * m },
+    workgroups: single ? [1] : thread ? grid(c.N, WG) : [c.N],
+    uniforms: new Uniforms().u32(c.T, c.N, c.C, c.blank, c.smax, rowLength(c), +c.concat, +c.zeroInfinity, RED[c.reduction], 0, 0, 0),
+  };
+});
 
 export interface CtcForward {
   /** per-sequence loss [N] (+Inf where no alignment exists, 0 instead with zeroInfinity) */
@@ -48,28 +73,28 @@ export function ctcForward(lp: Tensor, targets: Tensor, inputLengths: Tensor, ta
   const nll = empty([c.N], 'float32');
   const meta = empty([c.N * META], 'uint32');
   const alpha = empty([c.N, c.T + 2, rowLength(c)], 'float32');
-  if (c.N) engine().dispatch(prog('FWD', c), [lp.buffer, targets.buffer, inputLengths.buffer, targetLengths.buffer], [alpha.buffer, meta.buffer, nll.buffer]);
+  if (c.N) engine().dispatch(prog('FWD', c, pathOf(c)), [lp.buffer, targets.buffer, inputLengths.buffer, targetLengths.buffer], [alpha.buffer, meta.buffer, nll.buffer]);
   return { nll, meta, alpha };
 }
 
 /** The scalar 'sum' or 'mean' of the per-sequence losses. */
 export function ctcReduce(f: CtcForward, c: CtcConfig): Tensor {
   const out = empty([], 'float32');
-  engine().dispatch(prog('REDUCE', c), [f.nll.buffer, f.meta.buffer], [out.buffer]);
+  engine().dispatch(prog('REDUCE', c, 'thread'), [f.nll.buffer, f.meta.buffer], [out.buffer]);
   return out;
 }
 
 /** [N]: NaN where sequence n's lengths or labels are invalid, else 0 (for checkNumerics). */
 export function ctcStatus(f: CtcForward, c: CtcConfig): Tensor {
   const out = empty([c.N], 'float32');
-  if (c.N) engine().dispatch(prog('STATUS', c), [f.nll.buffer, f.meta.buffer], [out.buffer]);
+  if (c.N) engine().dispatch(prog('STATUS', c, 'thread'), [f.nll.buffer, f.meta.buffer], [out.buffer]);
   return out;
 }
 
 /** d(loss)/d(logProbs) [T, N, C] for the upstream gradient dy ([N] for 'none', else a scalar). */
 export function ctcBackward(lp: Tensor, targets: Tensor, f: CtcForward, dy: Tensor, c: CtcConfig): Tensor {
   const grad = empty([c.T, c.N, c.C], 'float32');
-  if (grad.size) engine().dispatch(prog('BWD', c), [lp.buffer, targets.buffer, f.meta.buffer, dy.buffer], [f.alpha.buffer, grad.buffer]);
+  if (grad.size) engine().dispatch(prog('BWD', c, pathOf(c)), [lp.buffer, targets.buffer, f.meta.buffer, dy.buffer], [f.alpha.buffer, grad.buffer]);
   return grad;
 }
 

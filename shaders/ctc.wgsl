@@ -4,8 +4,9 @@
 //   BWD     beta recursion and d(loss)/d(logProbs) = -scale * gamma (posterior occupancy):
 //           the true partial derivative, not torch's variant with the log_softmax Jacobian folded in
 //   REDUCE  'sum' / 'mean' of the per-sequence losses (mean divides each by max(S_n, 1), as torch)
-// THREAD: one thread per sequence walks the L_n positions (no barriers: software adapters).
-// Otherwise one workgroup per sequence, a thread per position, one barrier per time step.
+// THREAD: one thread per sequence walks the L_n positions (no barriers).
+// Otherwise one workgroup per sequence, threads over positions, a barrier per time step (two
+// in the backward pass), alpha/beta rows in workgroup memory.
 // Log values are clamped at NEG (finite) so no -inf arithmetic happens on the GPU; a sequence
 // whose log p stays at NEG has no alignment (status 1: loss +Inf, or 0 with zeroInfinity).
 // Invalid lengths or labels (only possible when they came in tensors; arrays are checked on the
@@ -50,6 +51,12 @@ const META: u32 = 8u; // words of info per sequence: T_n, S_n, offset, status, b
 #endif
 
 override WG: u32 = 64u;
+#if !THREAD
+#if !REDUCE
+override MAXL: u32 = 64u;   // alpha row capacity in workgroup memory (>= L_n)
+override ROWS2: u32 = 128u; // 2 * MAXL
+#endif
+#endif
 
 fn pos_inf() -> f32 { return bitcast<f32>(0x7f800000u | u.zero); }
 fn nan() -> f32 { return bitcast<f32>(0x7fc00000u | u.zero); }
@@ -164,6 +171,54 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (ln > 1u) { logp = lse2(logp, alpha[last + ln - 2u]); }
   finish(n, m, logp);
 }
+#else
+// one workgroup per sequence: threads over positions s, two alpha rows in workgroup memory
+var<workgroup> rows: array<f32, ROWS2>;
+var<workgroup> labs: array<u32, MAXL>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let n = wid.x;
+  let m = check(n);
+  let tn = m.x;
+  let sn = m.y;
+  let off = m.z;
+  if (m.w != 0u || sn > tn || tn == 0u) {
+    if (lid == 0u) { finish(n, m, select(NEG, 0.0, m.w == 0u && sn == 0u)); }
+    return;
+  }
+  let ln = 2u * sn + 1u;
+  for (var s = lid; s < ln; s += WG) {
+    let c = label(off, s);
+    labs[s] = c;
+    var a = NEG;
+    if (s < 2u) { a = max(lpAt(0u, n, c), NEG); }
+    rows[s] = a;
+    alpha[aIdx(n, 0u, s)] = a;
+  }
+  workgroupBarrier();
+  for (var t = 1u; t < tn; t++) {
+    let prev = ((t - 1u) & 1u) * MAXL;
+    let cur = (t & 1u) * MAXL;
+    for (var s = lid; s < ln; s += WG) {
+      var a = rows[prev + s];
+      if (s >= 1u) {
+        if ((s & 1u) == 1u && s >= 2u && labs[s] != labs[s - 2u]) { a = lse3(a, rows[prev + s - 1u], rows[prev + s - 2u]); }
+        else { a = lse2(a, rows[prev + s - 1u]); }
+      }
+      a = max(a + lpAt(t, n, labs[s]), NEG);
+      rows[cur + s] = a;
+      alpha[aIdx(n, t, s)] = a;
+    }
+    workgroupBarrier();
+  }
+  if (lid == 0u) {
+    let last = ((tn - 1u) & 1u) * MAXL;
+    var logp = rows[last + ln - 1u];
+    if (ln > 1u) { logp = lse2(logp, rows[last + ln - 2u]); }
+    finish(n, m, logp);
+  }
+}
 #endif
 #endif
 
@@ -202,7 +257,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let t = tn - 1u - k;
     let cur = aIdx(n, u.T + (t & 1u), 0u);
     let nxt = aIdx(n, u.T + ((t + 1u) & 1u), 0u);
-    for (var s = 0u; s < ln; s++) {
+    // beta_t(s) > NEG only for s >= lo (the end is reachable), alpha_t(s) only for s < hi
+    let rem = 2u * (tn - t);
+    let lo = select(0u, ln - rem, ln > rem);
+    let hi = min(ln, 2u * t + 2u);
+    for (var s = select(0u, lo - 2u, lo >= 2u); s < lo; s++) { alpha[cur + s] = NEG; }
+    for (var s = lo; s < ln; s++) {
       let c = label(off, s);
       var b = NEG;
       if (t == tn - 1u) {
@@ -220,7 +280,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let row = (t * u.N + n) * u.C;
     for (var c = 0u; c < u.C; c++) { grad[row + c] = 0.0; }
     let arow = aIdx(n, t, 0u);
-    for (var s = 0u; s < ln; s++) {
+    for (var s = lo; s < hi; s++) {
       let a = alpha[arow + s];
       let b = alpha[cur + s];
       if (a > HALF_NEG && b > HALF_NEG) {
@@ -228,6 +288,69 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         grad[row + c] -= scale * exp(a + b - lpAt(t, n, c) - logp);
       }
     }
+  }
+}
+#else
+// one workgroup per sequence: threads over positions s for beta and the occupancies, then
+// over classes c to sum the occupancies of the positions that emit c
+var<workgroup> rows: array<f32, ROWS2>;
+var<workgroup> occ: array<f32, MAXL>;
+var<workgroup> labs: array<u32, MAXL>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let n = wid.x;
+  let tn = info[n * META];
+  let sn = info[n * META + 1u];
+  let off = info[n * META + 2u];
+  let status = info[n * META + 3u];
+  let logp = bitcast<f32>(info[n * META + 4u]);
+  let fillv = select(0.0, nan(), status == 2u);
+  let t0 = select(0u, tn, status == 0u);
+  for (var i = lid; i < (u.T - t0) * u.C; i += WG) {
+    let t = t0 + i / u.C;
+    grad[(t * u.N + n) * u.C + i % u.C] = fillv;
+  }
+  if (status != 0u || tn == 0u) { return; }
+  let scale = scaleOf(n, sn);
+  let ln = 2u * sn + 1u;
+  for (var s = lid; s < ln; s += WG) { labs[s] = label(off, s); }
+  workgroupBarrier();
+  for (var k = 0u; k < tn; k++) {
+    let t = tn - 1u - k;
+    let cur = (t & 1u) * MAXL;
+    let nxt = ((t + 1u) & 1u) * MAXL;
+    for (var s = lid; s < ln; s += WG) {
+      let c = labs[s];
+      var b = NEG;
+      if (t == tn - 1u) {
+        if (s + 2u >= ln) { b = max(lpAt(t, n, c), NEG); }
+      } else {
+        var a = rows[nxt + s];
+        if (s + 1u < ln) {
+          if (s + 2u < ln && ((s + 2u) & 1u) == 1u && labs[s + 2u] != labs[s]) { a = lse3(a, rows[nxt + s + 1u], rows[nxt + s + 2u]); }
+          else { a = lse2(a, rows[nxt + s + 1u]); }
+        }
+        b = max(a + lpAt(t, n, c), NEG);
+      }
+      rows[cur + s] = b;
+      let a = alpha[aIdx(n, t, s)];
+      var o = 0.0;
+      if (a > HALF_NEG && b > HALF_NEG) { o = exp(a + b - lpAt(t, n, c) - logp); }
+      occ[s] = o;
+    }
+    workgroupBarrier();
+    let row = (t * u.N + n) * u.C;
+    for (var c = lid; c < u.C; c += WG) {
+      var g = 0.0;
+      if (c == u.blank) {
+        for (var s = 0u; s < ln; s += 2u) { g += occ[s]; }
+      } else {
+        for (var s = 1u; s < ln; s += 2u) { if (labs[s] == c) { g += occ[s]; } }
+      }
+      grad[row + c] = -scale * g;
+    }
+    workgroupBarrier(); // occ is rewritten next step
   }
 }
 #endif

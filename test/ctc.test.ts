@@ -5,13 +5,26 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kiln, assert, randArray, randInts, expectClose, expectThrows } from './helpers.ts';
 import { checkGrad } from './gradcheck.ts';
-import { ctcRef, ctcReduceRef, type CtcReduction } from '../kernels/ctc.ts';
+import { ctcRef, ctcReduceRef, ctcTuning, type CtcReduction } from '../kernels/ctc.ts';
 import { softmaxRef } from '../kernels/softmax.ts';
 import { engine, observeTensors } from '../src/tensor.ts';
 
 const t = suite('ctc');
 
 const GOLDEN = join(fileURLToPath(new URL('..', import.meta.url)), '..', 'shared', 'golden', 'ctc.json');
+
+/** Run `fn` once with each kernel path forced. */
+async function eachPath(fn: (path: string) => Promise<void>, paths: readonly ('thread' | 'workgroup')[] = ['thread', 'workgroup']): Promise<void> {
+  const saved = ctcTuning.path;
+  try {
+    for (const path of paths) {
+      ctcTuning.path = path;
+      await fn(path);
+    }
+  } finally {
+    ctcTuning.path = saved;
+  }
+}
 
 /** Random log-softmaxed [T, N, C] values (float32) and targets with the given lengths. */
 function problem(T: number, N: number, C: number, seed: number, tls: number[], blank = 0, repeats = false) {
@@ -59,15 +72,17 @@ t('loss matches the float64 reference: awkward T, N, C, target lengths 0/1/max, 
     for (const repeats of [false, true]) {
       const { lp, labels } = problem(T, N, C, 100 + k++, tls, 0, repeats);
       const ref = ctcRef(lp, T, N, C, labels, il);
-      for (const layout of ['padded', 'concat', 'arrays'] as const) {
-        for (const reduction of ['none', 'sum', 'mean'] as const) {
-          const y = await gpuLoss(lp, T, N, C, labels, il, { layout, reduction });
-          const want = ctcReduceRef(ref.nll, tls, reduction);
-          expectClose(await y.data(), typeof want === 'number' ? [want] : want, { rtol: 2e-5, atol: 1e-4 }, `T${T} N${N} C${C} ${layout} ${reduction} repeats=${repeats}`);
-          assert.equal([...y.shape], reduction === 'none' ? [N] : []);
-          y.dispose();
+      await eachPath(async (path) => {
+        for (const layout of ['padded', 'concat', 'arrays'] as const) {
+          for (const reduction of ['none', 'sum', 'mean'] as const) {
+            const y = await gpuLoss(lp, T, N, C, labels, il, { layout, reduction });
+            const want = ctcReduceRef(ref.nll, tls, reduction);
+            expectClose(await y.data(), typeof want === 'number' ? [want] : want, { rtol: 2e-5, atol: 1e-4 }, `${path}: T${T} N${N} C${C} ${layout} ${reduction} repeats=${repeats}`);
+            assert.equal([...y.shape], reduction === 'none' ? [N] : []);
+            y.dispose();
+          }
         }
-      }
+      }, T * N > 1000 ? ['thread'] : undefined); // the large shapes: workgroup path in the gamma test
     }
   }
 });
@@ -102,14 +117,14 @@ t('impossible alignments: +Infinity by default, 0 (and no gradient) with zeroInf
     s.dispose();
   }
   // gradient: the feasible sequence's exact gradient, nothing from the others
-  for (const zeroInfinity of [false, true]) {
+  for (const zeroInfinity of [false, true]) await eachPath(async (path) => {
     const x = kiln.tensor(lp, [T, N, C]);
     const p = padded(labels);
     const tg = kiln.tensor(p.data, [N, p.smax], 'int32');
     const [g] = kiln.grads((a: kiln.Tensor) => kiln.ctcLoss(a, tg, il, labels.map((l) => l.length), { reduction: 'sum', zeroInfinity }))([x]);
-    expectClose(await g.data(), ref.grad, { rtol: 1e-4, atol: 1e-5 }, `grad zeroInfinity=${zeroInfinity}`);
+    expectClose(await g.data(), ref.grad, { rtol: 1e-4, atol: 1e-5 }, `${path}: grad zeroInfinity=${zeroInfinity}`);
     kiln.dispose([x, tg, g]);
-  }
+  });
 });
 
 t('checkNumerics: +Infinity CTC loss is not flagged; invalid labels in a tensor are', async () => {
@@ -213,11 +228,14 @@ t('GPU gradient matches the reference gamma on larger shapes (T 129, N 64, C 30;
   const x = kiln.tensor(lp, [T, N, C]);
   const tg = kiln.tensor(Int32Array.from(labels.flat()), [tls.reduce((a, b) => a + b, 0)], 'int32');
   const dy = kiln.tensor(randArray(N, 5), [N]);
-  const [g] = kiln.grads((a: kiln.Tensor) => kiln.ctcLoss(a, tg, il, tls, { reduction: 'none' }))([x], dy);
   const d = await dy.data();
   const want = ref.grad.map((v, i) => v * d[Math.floor(i / C) % N]);
-  expectClose(await g.data(), want, { rtol: 1e-3, atol: 1e-5 }, 'gamma');
-  kiln.dispose([x, tg, dy, g]);
+  await eachPath(async (path) => {
+    const [g] = kiln.grads((a: kiln.Tensor) => kiln.ctcLoss(a, tg, il, tls, { reduction: 'none' }))([x], dy);
+    expectClose(await g.data(), want, { rtol: 1e-3, atol: 1e-5 }, `${path}: gamma`);
+    g.dispose();
+  });
+  kiln.dispose([x, tg, dy]);
 });
 
 t('a training step leaves no tensors behind', async () => {
