@@ -79,8 +79,6 @@ export function tokenizeSentences(text: string): string[][] {
   return out;
 }
 
-const key = (ws: readonly string[], from: number, to: number): string => ws.slice(from, to).join(' ');
-
 /**
  * Interpolated Kneser-Ney (Chen & Goodman's interpolated KN with one discount per order) written
  * as a backoff model, the way SRILM's `-interpolate -kndiscount` and KenLM store it:
@@ -94,9 +92,6 @@ export function estimateKneserNey(sentences: Iterable<readonly string[]>, opts: 
   const order = opts.order ?? 2;
   const unk = opts.unk ?? UNK;
   const model = new NgramModel(order);
-  // Raw counts per order over <s> w1 .. wn </s>.
-  const raw: Map<string, number>[] = Array.from({ length: order }, () => new Map());
-  const padded: string[][] = [];
   let vocab: Set<string> | undefined = opts.vocabulary ? new Set(opts.vocabulary) : undefined;
   const sents = [...sentences];
   if (!vocab) {
@@ -105,37 +100,45 @@ export function estimateKneserNey(sentences: Iterable<readonly string[]>, opts: 
     const min = opts.minCount ?? 1;
     vocab = new Set([...freq].filter(([, c]) => c >= min).map(([w]) => w));
   }
-  for (const w of [BOS, EOS]) vocab.delete(w);
-  vocab.add(unk);
+  for (const w of [BOS, EOS, unk]) vocab.delete(w);
+  // Word ids: <s> = 0, </s> = 1, unk = 2, then the vocabulary.
+  const names = [BOS, EOS, unk, ...vocab];
+  const idOf = new Map<string, number>(names.map((w, i) => [w, i]));
+  const K = new NgramKeys(names.length, order);
+  // Raw counts per order over <s> w1 .. wn </s>.
+  const raw: Map<NKey, number>[] = Array.from({ length: order }, () => new Map());
+  let nonEmpty = 0;
+  const ws: number[] = [];
   for (const s of sents) {
     if (s.length === 0) continue;
-    const ws = [BOS];
+    nonEmpty++;
+    ws.length = 0;
+    ws.push(0);
     for (const w of s) {
-      if (/\s/.test(w) || w === '') throw new KilnFstError(`estimateKneserNey: token ${JSON.stringify(w)} is empty or contains whitespace; tokenise first (tokenizeSentences)`);
-      ws.push(vocab.has(w) ? w : unk);
+      const i = idOf.get(w);
+      if (i === undefined && (/\s/.test(w) || w === '')) throw new KilnFstError(`estimateKneserNey: token ${JSON.stringify(w)} is empty or contains whitespace; tokenise first (tokenizeSentences)`);
+      ws.push(i === undefined || i < 2 ? 2 : i);
     }
-    ws.push(EOS);
-    padded.push(ws);
-  }
-  if (padded.length === 0) throw new KilnFstError('estimateKneserNey: the corpus has no non-empty sentence');
-  for (const ws of padded) {
+    ws.push(1);
     for (let i = 0; i < ws.length; i++) {
+      let g = K.empty();
       for (let k = 1; k <= order && i + k <= ws.length; k++) {
-        const g = key(ws, i, i + k);
-        raw[k - 1].set(g, (raw[k - 1].get(g) ?? 0) + 1);
+        g = K.extend(g, ws[i + k - 1]);
+        const m = raw[k - 1];
+        m.set(g, (m.get(g) ?? 0) + 1);
       }
     }
   }
+  if (nonEmpty === 0) throw new KilnFstError('estimateKneserNey: the corpus has no non-empty sentence');
   // Adjusted counts: raw at the top order, continuation counts below (raw for <s>-initial n-grams).
-  const adj: Map<string, number>[] = raw.map(() => new Map());
+  const adj: Map<NKey, number>[] = raw.map(() => new Map());
   adj[order - 1] = raw[order - 1];
   for (let k = order - 1; k >= 1; k--) {
     const a = adj[k - 1];
-    for (const g of raw[k - 1].keys()) if (g === BOS || g.startsWith(BOS + ' ')) a.set(g, raw[k - 1].get(g)!);
+    for (const [g, c] of raw[k - 1]) if (K.first(g, k) === 0) a.set(g, c);
     for (const g of raw[k].keys()) {
-      const sp = g.indexOf(' ');
-      const suffix = g.slice(sp + 1);
-      if (suffix === BOS || suffix.startsWith(BOS + ' ')) continue;
+      const suffix = K.dropFirst(g, k + 1);
+      if (K.first(suffix, k) === 0) continue;
       a.set(suffix, (a.get(suffix) ?? 0) + 1);
     }
   }
@@ -144,7 +147,7 @@ export function estimateKneserNey(sentences: Iterable<readonly string[]>, opts: 
     let n1 = 0;
     let n2 = 0;
     for (const [g, c] of adj[k - 1]) {
-      if (g === BOS) continue;
+      if (k === 1 && K.first(g, 1) === 0) continue;
       if (c === 1) n1++;
       else if (c === 2) n2++;
     }
@@ -152,49 +155,108 @@ export function estimateKneserNey(sentences: Iterable<readonly string[]>, opts: 
     if (!(d > 0 && d < 1)) d = 0.5;
     discounts.push(d);
   }
+  // Log probabilities per order, keyed like the counts; backoffs of histories.
+  const lp: Map<NKey, number>[] = raw.map(() => new Map());
+  const bo: Map<NKey, number>[] = raw.map(() => new Map());
   // Unigrams: the vocabulary + </s>, interpolated with the uniform distribution.
-  const predicted = [...vocab, EOS];
   let total = 0;
   let types = 0;
-  for (const w of predicted) {
-    const c = adj[0].get(w) ?? 0;
+  for (let w = 1; w < names.length; w++) {
+    const c = adj[0].get(K.extend(K.empty(), w)) ?? 0;
     total += c;
     if (c > 0) types++;
   }
   const d1 = discounts[0];
-  const uniform = (d1 * types) / total / predicted.length;
-  const uni = model.grams[0];
-  uni.set(BOS, { logProb: -99 * Math.LN10, backoff: 0 });
-  for (const w of predicted) {
-    const c = adj[0].get(w) ?? 0;
-    uni.set(w, { logProb: Math.log(Math.max(c - d1, 0) / total + uniform), backoff: 0 });
+  const uniform = (d1 * types) / total / (names.length - 1);
+  lp[0].set(K.extend(K.empty(), 0), -99 * Math.LN10);
+  for (let w = 1; w < names.length; w++) {
+    const g = K.extend(K.empty(), w);
+    lp[0].set(g, Math.log(Math.max((adj[0].get(g) ?? 0) - d1, 0) / total + uniform));
   }
-  // Higher orders: group k-grams by history.
+  // ln p(w | history key of order k-1), with backoff (the history is the last k-1 words).
+  const lower = (h: NKey, k: number, w: number): number => {
+    let b = 0;
+    for (let j = k; j >= 1; j--) {
+      const v = lp[j - 1].get(K.extend(h, w));
+      if (v !== undefined) return b + v;
+      b += bo[j - 2]?.get(h) ?? 0;
+      h = K.dropFirst(h, j - 1);
+    }
+    return -Infinity;
+  };
   for (let k = 2; k <= order; k++) {
     const d = discounts[k - 1];
-    const byHist = new Map<string, { sum: number; n: number }>();
+    const sum = new Map<NKey, number>();
+    const n = new Map<NKey, number>();
     for (const [g, c] of adj[k - 1]) {
-      const h = g.slice(0, g.lastIndexOf(' '));
-      const e = byHist.get(h);
-      if (e) { e.sum += c; e.n++; } else byHist.set(h, { sum: c, n: 1 });
+      const h = K.history(g);
+      sum.set(h, (sum.get(h) ?? 0) + c);
+      n.set(h, (n.get(h) ?? 0) + 1);
     }
-    for (const [h, { sum, n }] of byHist) {
-      const he = model.grams[k - 2].get(h);
-      if (!he) throw new KilnFstError(`estimateKneserNey: internal error: history '${h}' has no (k-1)-gram entry`);
-      he.backoff = Math.log((d * n) / sum);
-    }
-    const table = model.grams[k - 1];
+    for (const [h, s] of sum) bo[k - 2].set(h, Math.log((d * n.get(h)!) / s));
+    const table = lp[k - 1];
     for (const [g, c] of adj[k - 1]) {
-      const sp = g.lastIndexOf(' ');
-      const h = g.slice(0, sp);
-      const w = g.slice(sp + 1);
-      const { sum } = byHist.get(h)!;
-      const gamma = Math.exp(model.grams[k - 2].get(h)!.backoff);
-      const lower = Math.exp(model.logProb(w, h.split(' ').slice(1)));
-      table.set(g, { logProb: Math.log((c - d) / sum + gamma * lower), backoff: 0 });
+      const h = K.history(g);
+      const gamma = Math.exp(bo[k - 2].get(h)!);
+      const pl = Math.exp(lower(K.dropFirst(h, k - 1), k - 1, K.last(g)));
+      table.set(g, Math.log((c - d) / sum.get(h)! + gamma * pl));
     }
   }
+  for (let k = 1; k <= order; k++) {
+    const t = model.grams[k - 1];
+    for (const [g, v] of lp[k - 1]) t.set(K.words(g, k, names), { logProb: v, backoff: bo[k - 1].get(g) ?? 0 });
+  }
   return model;
+}
+
+type NKey = number | string;
+
+/** n-gram keys over word ids: one exact number (base-V digits) when V^order < 2^53, else 'id id id' strings. */
+class NgramKeys {
+  private readonly numeric: boolean;
+  private readonly pow: number[];
+  constructor(private readonly V: number, order: number) {
+    this.numeric = Math.pow(V, order) < 2 ** 53;
+    this.pow = Array.from({ length: order + 1 }, (_, i) => Math.pow(V, i));
+  }
+  empty(): NKey { return this.numeric ? 0 : ''; }
+  extend(g: NKey, w: number): NKey {
+    if (this.numeric) return (g as number) * this.V + w;
+    return g === '' ? String(w) : `${g} ${w}`;
+  }
+  last(g: NKey): number {
+    if (this.numeric) return (g as number) % this.V;
+    const s = g as string;
+    return Number(s.slice(s.lastIndexOf(' ') + 1));
+  }
+  history(g: NKey): NKey {
+    if (this.numeric) return Math.floor((g as number) / this.V);
+    const s = g as string;
+    const i = s.lastIndexOf(' ');
+    return i < 0 ? '' : s.slice(0, i);
+  }
+  /** First word of a k-gram (-1 for the empty key). */
+  first(g: NKey, k: number): number {
+    if (k === 0) return -1;
+    if (this.numeric) return Math.floor((g as number) / this.pow[k - 1]);
+    const s = g as string;
+    const i = s.indexOf(' ');
+    return Number(i < 0 ? s : s.slice(0, i));
+  }
+  /** A k-gram without its first word. */
+  dropFirst(g: NKey, k: number): NKey {
+    if (k <= 1) return this.empty();
+    if (this.numeric) return (g as number) % this.pow[k - 1];
+    const s = g as string;
+    return s.slice(s.indexOf(' ') + 1);
+  }
+  words(g: NKey, k: number, names: string[]): string {
+    if (!this.numeric) return (g as string).split(' ').map((i) => names[Number(i)]).join(' ');
+    let x = g as number;
+    const out: string[] = new Array(k);
+    for (let j = k - 1; j >= 0; j--) { out[j] = names[x % this.V]; x = Math.floor(x / this.V); }
+    return out.join(' ');
+  }
 }
 
 export interface NgramFstOptions {
