@@ -79,7 +79,7 @@ const ACT_CODE: Record<Activation, number> = { linear: 0, relu: 1, relu6: 2 };
  * buffer, e.g. the filter again, when `bias` is false), output [N,OH,OW,Cout]. Input gradient (transposed = true): inputs dy [N,OH,OW,Cout] and the
  * filter transposed to [KH*KW*Cout, Cin], a third (unread) input, output dx [N,H,W,Cin].
  */
-function buildConv2dProgram(g: ConvGeom, transposed: boolean, bias: boolean, act: Activation, kind: ConvKernel): Program {
+function buildConv2dGemmProgram(g: ConvGeom, transposed: boolean, bias: boolean, act: Activation, kind: ConvKernel): Program {
   const IC = transposed ? g.Cout : g.Cin;
   const OC = transposed ? g.Cin : g.Cout;
   // the GEMM rows' pixel grid: the output's, or for dx one phase's (every sH-th row from ph)
@@ -106,6 +106,51 @@ function buildConv2dProgram(g: ConvGeom, transposed: boolean, bias: boolean, act
     },
     workgroups: grid(tiles, 1),
     uniforms,
+  };
+}
+
+/**
+ * Forward convs with at most 4 input channels and 4 or 8 output channels (a narrow first layer on
+ * RGB, e.g. MobileNetV1 alpha 0.25's Conv2d_0) take the direct kernel (shaders/conv2d_direct.wgsl):
+ * there the GEMM's K is only KH*KW*Cin and 3/4 of its 32-column tile is idle. Lavapipe, 3x3 s2
+ * SAME, best of 15 (bench/lab/depthwise_first_conv.ts): 128x128x3 -> 8: GEMM 2.94 ms, direct 1.58;
+ * 224x224x3 -> 8: 20.3 / 4.7. Wider outputs stay on the GEMM, which wins from 24 channels on
+ * (224 -> 32: 11.1 / 38.9 with 4 vec4 accumulators per pixel; 16 channels: 14.5 / 12.6).
+ */
+export const useDirect = (g: ConvGeom) => g.Cin <= 4 && (g.Cout === 4 || g.Cout === 8) && g.N * g.OH * Math.ceil(g.OW / DIRECT_PX) <= 64 * 65535;
+
+const js = (n: number, f: (j: number) => string) => Array.from({ length: n }, (_, j) => f(j)).join('\n  ');
+
+/** Output pixels per thread of the direct kernel. */
+const DIRECT_PX = 4;
+
+export function conv2dDirectProgram(g: ConvGeom, bias: boolean, act: Activation): Program {
+  const oc4 = g.Cout / 4;
+  // vec4 channel groups per thread: the largest divisor of Cout/4 up to 2 (more accumulators spill)
+  const nv = oc4 % 2 ? 1 : 2;
+  const PX = DIRECT_PX;
+  const owb = Math.ceil(g.OW / PX);
+  const P = g.N * g.OH * owb;
+  const pairs: [number, number][] = [];
+  for (let p = 0; p < PX; p++) for (let j = 0; j < nv; j++) pairs.push([p, j]);
+  const fma = [
+    ...Array.from({ length: PX }, (_, p) => `let x${p} = xAt(rowBase, iw + ${p * g.sW}, c);`),
+    ...Array.from({ length: nv }, (_, j) => `let w${j} = w[wr + ${j}u];`),
+    ...pairs.map(([p, j]) => `a${p}_${j} += x${p} * w${j};`),
+  ].join(' ');
+  return {
+    shader: 'conv2d_direct',
+    label: 'conv2d',
+    defines: {
+      NV: String(nv), PX: String(PX),
+      DECL: js(PX * nv, (k) => `var a${Math.floor(k / nv)}_${k % nv} = vec4<f32>(0.0);`),
+      FMA: fma,
+      STORE: js(PX, (p) => `if (ow0 + ${p}u < u.OW) { ${Array.from({ length: nv }, (_, j) => `y[yb + ${p}u * u.OC4 + ${j}u] = epilogue(a${p}_${j}, co0 + ${j}u);`).join(' ')} }`),
+    },
+    workgroups: [Math.ceil(P / 64), oc4 / nv],
+    uniforms: new Uniforms()
+      .u32(P, oc4, g.Cin, g.KW).u32(g.KH, g.OW, owb, g.H).u32(g.W).i32(g.sH, g.sW, g.dH)
+      .i32(g.dW, g.pads[0], g.pads[2]).u32(bias ? 1 : 0).u32(ACT_CODE[act], g.OH, 0, 0),
   };
 }
 
@@ -146,7 +191,11 @@ function buildConv2dFilterGradProgram(g: ConvGeom, kind: ConvKernel): Program {
   };
 }
 
-export const conv2dProgram = memo(buildConv2dProgram);
+/** Forward or input gradient: the direct kernel where useDirect(g) says so, else the implicit GEMM. */
+export const conv2dProgram = memo((g: ConvGeom, transposed: boolean, bias: boolean, act: Activation, kind: ConvKernel): Program =>
+  !transposed && useDirect(g) ? conv2dDirectProgram(g, bias, act) : buildConv2dGemmProgram(g, transposed, bias, act, kind));
+/** The implicit GEMM alone (labs). */
+export const conv2dGemmProgram = memo(buildConv2dGemmProgram);
 export const conv2dFilterGradProgram = memo(buildConv2dFilterGradProgram);
 
 // ---- float64 CPU references ---------------------------------------------------------------------
