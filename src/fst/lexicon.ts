@@ -112,6 +112,7 @@ export function buildLexicon(words: Iterable<string | LexiconWord>, opts: Lexico
   if (wsyms.find('<eps>') === -1 && wsyms.symbol(0) === undefined) wsyms.addSymbol('<eps>', 0);
   const keyId = (c: string, word: string): number => {
     const k = ksyms.find(keySymbol(c));
+    if (k >= 0x200000) throw new KilnFstError(`buildLexicon: key '${c}' has id ${k}; key ids must be below 2^21`);
     if (k === -1 || k === EPSILON) {
       throw new KilnFstError(`buildLexicon: key '${c}' (U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}) of word '${word}' is not in the key symbol table; add it to keySymbols or drop the word`);
     }
@@ -126,7 +127,7 @@ export function buildLexicon(words: Iterable<string | LexiconWord>, opts: Lexico
   const fst = new VectorFst<number>(sr);
   const root = fst.addState();
   fst.setStart(root);
-  const children: Map<number, number>[] = [new Map()]; // trie edges: key label -> child state
+  const edges = new Map<number, number>(); // trie edges below the root: state * 2^21 + key label -> child
   const firstEdge = new Map<string, number>(); // `${key}:${word}` -> child of the root
   const endCost = new Map<number, number>(); // word-end state -> extra cost of its spelling
   const child = (s: number, label: number, olabel: number, weight: number): number => {
@@ -135,17 +136,16 @@ export function buildLexicon(words: Iterable<string | LexiconWord>, opts: Lexico
       let c = firstEdge.get(k);
       if (c === undefined) {
         c = fst.addState();
-        children.push(new Map());
         firstEdge.set(k, c);
         fst.addArc(s, { ilabel: label, olabel, weight: w32(weight), nextstate: c });
       }
       return c;
     }
-    let c = children[s].get(label);
+    const k = s * 0x200000 + label;
+    let c = edges.get(k);
     if (c === undefined) {
       c = fst.addState();
-      children.push(new Map());
-      children[s].set(label, c);
+      edges.set(k, c);
       fst.addArc(s, { ilabel: label, olabel: EPSILON, weight: sr.one, nextstate: c });
     }
     return c;

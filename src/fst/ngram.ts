@@ -67,13 +67,14 @@ export interface KneserNeyOptions {
 }
 
 /**
- * Splits text into sentences of lower-case word tokens: letters/digits with inner apostrophes
- * (don't, '90s is cut to 90s); sentences end at . ! ? ; and blank lines.
+ * Splits text into sentences of word tokens: letters/digits with inner apostrophes (don't;
+ * '90s is cut to 90s), lower-cased unless lowercase: false; sentences end at . ! ? ; and blank lines.
  */
-export function tokenizeSentences(text: string): string[][] {
+export function tokenizeSentences(text: string, opts: { lowercase?: boolean } = {}): string[][] {
   const out: string[][] = [];
+  const lower = opts.lowercase ?? true;
   for (const part of text.split(/[.!?;]+|\n\s*\n/)) {
-    const toks = part.toLowerCase().match(/[\p{L}\p{N}]+(?:['’][\p{L}\p{N}]+)*/gu);
+    const toks = (lower ? part.toLowerCase() : part).match(/[\p{L}\p{N}]+(?:['’][\p{L}\p{N}]+)*/gu);
     if (toks && toks.length) out.push(toks.map((t) => t.replace(/’/g, "'")));
   }
   return out;
