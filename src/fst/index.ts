@@ -19,3 +19,8 @@ export * from './shortest_path.ts';
 export * from './push.ts';
 export * from './prune.ts';
 export * from './randgen.ts';
+export * from './compose.ts';
+export * from './rmepsilon.ts';
+export * from './determinize.ts';
+export * from './minimize.ts';
+export * from './equivalent.ts';

@@ -1,0 +1,199 @@
+// Composition with OpenFst's default sequence filter, so epsilon paths are counted once and the
+// result is the one `fstcompose` builds (same states and arcs, possibly numbered differently).
+//
+// A composed state is (s1, s2, f). Filter state f = 0: A may still take an output-epsilon move on
+// its own; f = 1: B has taken an input-epsilon move on its own, so A may not (that ordering
+// is what removes the duplicate epsilon paths). Matching eps:eps pairs directly is forbidden for the
+// same reason. B's arcs are sorted by input label once (CSR, typed arrays) and searched by binary
+// search, so neither input needs to be arc-sorted by the caller.
+import { type Arc, EPSILON, KilnFstError, NO_STATE, VectorFst } from './fst.ts';
+import type { Semiring } from './semiring.ts';
+import { connectInPlace } from './connect.ts';
+
+export interface ComposeOptions { connect?: boolean }
+
+/** B's arcs grouped per state and sorted by input label. */
+interface SortedArcs<W> {
+  off: Int32Array; ilabel: Int32Array; olabel: Int32Array; next: Int32Array; weight: W[];
+}
+
+function sortByInput<W>(f: VectorFst<W>): SortedArcs<W> {
+  const n = f.numStates();
+  const off = new Int32Array(n + 1);
+  for (let s = 0; s < n; s++) off[s + 1] = off[s] + f.numArcs(s);
+  const m = off[n];
+  const ilabel = new Int32Array(m), olabel = new Int32Array(m), next = new Int32Array(m);
+  const weight: W[] = new Array(m);
+  let order: Int32Array | null = null;
+  for (let s = 0; s < n; s++) {
+    const arcs = f.arcs(s);
+    const k = arcs.length, base = off[s];
+    let sorted = true;
+    for (let i = 1; i < k; i++) if (arcs[i - 1].ilabel > arcs[i].ilabel) { sorted = false; break; }
+    let idx: ArrayLike<number>;
+    if (sorted) idx = identity(k);
+    else {
+      if (!order || order.length < k) order = new Int32Array(Math.max(k, 16));
+      const o = order.subarray(0, k);
+      for (let i = 0; i < k; i++) o[i] = i;
+      o.sort((x, y) => arcs[x].ilabel - arcs[y].ilabel || x - y);
+      idx = o;
+    }
+    for (let i = 0; i < k; i++) {
+      const a = arcs[idx[i]];
+      ilabel[base + i] = a.ilabel; olabel[base + i] = a.olabel; next[base + i] = a.nextstate; weight[base + i] = a.weight;
+    }
+  }
+  return { off, ilabel, olabel, next, weight };
+}
+
+let ident = new Int32Array(0);
+function identity(k: number): Int32Array {
+  if (ident.length < k) { ident = new Int32Array(Math.max(k, 2 * ident.length)); for (let i = 0; i < ident.length; i++) ident[i] = i; }
+  return ident;
+}
+
+/** First index in [lo, hi) whose label is >= want. */
+function lowerBound(lab: Int32Array, lo: number, hi: number, want: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (lab[mid] < want) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * On-the-fly composition: states are created as they are reached and their arcs computed on the
+ * first `arcs(s)` call (then cached), so a beam search can walk A∘B without building all of it.
+ */
+export class LazyCompose<W = number> {
+  readonly semiring: Semiring<W>;
+  /** NO_STATE when either input is empty. */
+  readonly start: number;
+  private readonly a: VectorFst<W>;
+  private readonly b: SortedArcs<W>;
+  private readonly bFinal: W[];
+  private readonly aOutEps: Int32Array;
+  private readonly stride: number;
+  private readonly ids = new Map<number, number>();
+  private tuples: Int32Array = new Int32Array(3 * 1024);
+  private count = 0;
+  private readonly expanded: (Arc<W>[] | undefined)[] = [];
+
+  constructor(a: VectorFst<W>, b: VectorFst<W>) {
+    if (a.semiring.name !== b.semiring.name) {
+      throw new KilnFstError(`compose: semirings differ (${a.semiring.name} vs ${b.semiring.name}); convert one side first`);
+    }
+    this.semiring = a.semiring;
+    this.a = a;
+    this.b = sortByInput(b);
+    const nb = b.numStates();
+    this.bFinal = new Array(nb);
+    for (let s = 0; s < nb; s++) this.bFinal[s] = b.final(s);
+    const na = a.numStates();
+    this.aOutEps = new Int32Array(na);
+    for (let s = 0; s < na; s++) this.aOutEps[s] = a.numOutputEpsilons(s);
+    this.stride = 2 * Math.max(nb, 1);
+    this.start = a.start === NO_STATE || b.start === NO_STATE ? NO_STATE : this.stateId(a.start, b.start, 0);
+  }
+
+  /** Number of composed states discovered so far. */
+  numStates(): number { return this.count; }
+
+  /** The (stateA, stateB, filterState) triple behind a composed state. */
+  tuple(s: number): [number, number, number] {
+    return [this.tuples[3 * s], this.tuples[3 * s + 1], this.tuples[3 * s + 2]];
+  }
+
+  final(s: number): W {
+    const t = this.tuples;
+    const fa = this.a.final(t[3 * s]);
+    const sr = this.semiring;
+    if (sr.isZero(fa)) return sr.zero;
+    return sr.times(fa, this.bFinal[t[3 * s + 1]]);
+  }
+
+  arcs(s: number): Arc<W>[] {
+    let out = this.expanded[s];
+    if (out === undefined) { out = this.expand(s); this.expanded[s] = out; }
+    return out;
+  }
+
+  private stateId(s1: number, s2: number, fs: number): number {
+    const key = s1 * this.stride + 2 * s2 + fs;
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.count++;
+      this.ids.set(key, id);
+      if (3 * this.count > this.tuples.length) {
+        const t = new Int32Array(this.tuples.length * 2);
+        t.set(this.tuples);
+        this.tuples = t;
+      }
+      this.tuples[3 * id] = s1; this.tuples[3 * id + 1] = s2; this.tuples[3 * id + 2] = fs;
+    }
+    return id;
+  }
+
+  private expand(s: number): Arc<W>[] {
+    const sr = this.semiring;
+    const s1 = this.tuples[3 * s], s2 = this.tuples[3 * s + 1], fs = this.tuples[3 * s + 2];
+    const a = this.a, b = this.b;
+    const arcs1 = a.arcs(s1);
+    const out: Arc<W>[] = [];
+    const lo = b.off[s2], hi = b.off[s2 + 1];
+    // B moves alone on its input epsilons while A stays. Pointless when every way out of s1 is an
+    // output epsilon and s1 is not final; when A has no output epsilons here, the filter can stay 0.
+    const ne1 = this.aOutEps[s1];
+    const allEps1 = ne1 === arcs1.length && sr.isZero(a.final(s1));
+    if (!allEps1 && lo < hi && b.ilabel[lo] === EPSILON) {
+      const nfs = ne1 === 0 ? 0 : 1;
+      for (let j = lo; j < hi && b.ilabel[j] === EPSILON; j++) {
+        out.push({ ilabel: EPSILON, olabel: b.olabel[j], weight: b.weight[j], nextstate: this.stateId(s1, b.next[j], nfs) });
+      }
+    }
+    for (let i = 0; i < arcs1.length; i++) {
+      const arc = arcs1[i];
+      const label = arc.olabel;
+      if (label === EPSILON) {
+        // A moves alone on an output epsilon; only before B has moved alone.
+        if (fs === 0) out.push({ ilabel: arc.ilabel, olabel: EPSILON, weight: arc.weight, nextstate: this.stateId(arc.nextstate, s2, 0) });
+        continue;
+      }
+      let j = hi - lo > 8 ? lowerBound(b.ilabel, lo, hi, label) : lo;
+      if (j === lo) while (j < hi && b.ilabel[j] < label) j++;
+      for (; j < hi && b.ilabel[j] === label; j++) {
+        out.push({
+          ilabel: arc.ilabel, olabel: b.olabel[j], weight: sr.times(arc.weight, b.weight[j]),
+          nextstate: this.stateId(arc.nextstate, b.next[j], 0),
+        });
+      }
+    }
+    return out;
+  }
+}
+
+/** Lazy A∘B: nothing is computed until `start`/`arcs(s)` are used. */
+export function composeLazy<W>(a: VectorFst<W>, b: VectorFst<W>): LazyCompose<W> {
+  return new LazyCompose(a, b);
+}
+
+/** A∘B as `fstcompose` computes it (trimmed to states on a successful path unless connect: false). */
+export function compose<W>(a: VectorFst<W>, b: VectorFst<W>, opts: ComposeOptions = {}): VectorFst<W> {
+  const lazy = new LazyCompose(a, b);
+  const sr = a.semiring;
+  const out = new VectorFst<W>(sr);
+  out.isymbols = a.isymbols; out.osymbols = b.osymbols;
+  if (lazy.start === NO_STATE) return out;
+  // Composed ids are assigned in discovery order, so expanding ids 0,1,2,... visits every state.
+  for (let s = 0; s < lazy.numStates(); s++) lazy.arcs(s);
+  const n = lazy.numStates();
+  out.addStates(n);
+  for (let s = 0; s < n; s++) {
+    const f = lazy.final(s);
+    if (!sr.isZero(f)) out.setFinal(s, f);
+    out.setArcs(s, lazy.arcs(s));
+  }
+  out.setStart(lazy.start);
+  return opts.connect === false ? out : connectInPlace(out);
+}

@@ -1,0 +1,224 @@
+// Weighted determinization (subset construction with residual weights), with OpenFst's semantics:
+// - epsilon (label 0) is an ordinary label here, as in `fstdeterminize` (run rmEpsilon first for an
+//   epsilon-free result);
+// - acceptors: each result state is a set of (state, residual weight) pairs; the arc for label a
+//   carries the ⊕ of the weights reaching a and the pairs keep what is left (left division);
+// - functional transducers: pairs also keep a residual output string (OpenFst's Gallic / left
+//   string semiring): an arc emits the longest common prefix of the pending outputs. An arc that
+//   must emit several labels becomes a chain (the later ones with input epsilon), and a final
+//   residual string becomes an input-epsilon chain to a new final state, which is what OpenFst's
+//   FactorWeight produces too. A transducer that maps one input to two outputs throws.
+// Subsets are compared after quantizing weights with delta. Inputs that are not determinizable
+// (twins property fails) would make the subset construction run forever: it stops at maxStates.
+import { EPSILON, KilnFstError, NO_STATE, VectorFst, isAcceptor } from './fst.ts';
+import { K_DELTA } from './semiring.ts';
+
+export interface DeterminizeOptions {
+  /** Quantization delta for comparing residual weights (default kDelta = 1/1024). */
+  delta?: number;
+  /** Bound on result states; exceeding it throws (default 1e6). */
+  maxStates?: number;
+}
+
+/** Interned label strings: id 0 is the empty string. */
+class Strings {
+  readonly seqs: number[][] = [[]];
+  private readonly ids = new Map<string, number>([['', 0]]);
+  private readonly ext = new Map<number, number>();
+  intern(seq: number[]): number {
+    const k = seq.join(',');
+    let id = this.ids.get(k);
+    if (id === undefined) { id = this.seqs.length; this.seqs.push(seq); this.ids.set(k, id); }
+    return id;
+  }
+  /** id of seqs[id] followed by label. */
+  append(id: number, label: number): number {
+    const key = id * 0x4000000 + label;
+    let r = this.ext.get(key);
+    if (r === undefined) {
+      r = this.intern([...this.seqs[id], label]);
+      if (label < 0x4000000) this.ext.set(key, r);
+    }
+    return r;
+  }
+}
+
+export function determinize<W>(f: VectorFst<W>, opts: DeterminizeOptions = {}): VectorFst<W> {
+  const sr = f.semiring;
+  const delta = opts.delta ?? K_DELTA;
+  const maxStates = opts.maxStates ?? 1_000_000;
+  const out = new VectorFst<W>(sr);
+  out.isymbols = f.isymbols; out.osymbols = f.osymbols;
+  if (f.start === NO_STATE) return out;
+  const acceptor = isAcceptor(f);
+  const strings = new Strings();
+  const numeric = typeof sr.one === 'number';
+  const qkey: (w: W) => string = numeric
+    ? (w) => String(Math.floor((w as unknown as number) / delta + 0.5))
+    : (w) => sr.hashKey(w, delta);
+
+  // Subsets: parallel arrays per result state (chain states have none).
+  const subStates: Int32Array[] = [];
+  const subStrs: (Int32Array | null)[] = [];
+  const subWeights: W[][] = [];
+  const ids = new Map<string, number>();
+
+  const tooBig = () => new KilnFstError(
+    `determinize: more than ${maxStates} states; the input is probably not determinizable (the twins property fails: `
+    + `two paths with the same input reach a cycle with different weights or outputs). Pass { maxStates } to allow more, or check the input.`);
+
+  const addResultState = (): number => {
+    if (out.numStates() >= maxStates) throw tooBig();
+    return out.addState();
+  };
+
+  const subsetId = (states: Int32Array, strs: Int32Array | null, ws: W[]): number => {
+    let key = '';
+    for (let i = 0; i < states.length; i++) {
+      key += strs ? `${states[i]}:${strs[i]}:${qkey(ws[i])};` : `${states[i]}:${qkey(ws[i])};`;
+    }
+    let id = ids.get(key);
+    if (id === undefined) {
+      id = addResultState();
+      ids.set(key, id);
+      subStates[id] = states; subStrs[id] = strs; subWeights[id] = ws;
+    }
+    return id;
+  };
+
+  /** Arc from `from` emitting the label string `seq` (input label on the first arc only), ending at `to`. */
+  const emitChain = (from: number, ilabel: number, seq: number[], w: W, to: number) => {
+    if (seq.length <= 1) {
+      out.addArc(from, { ilabel, olabel: seq.length ? seq[0] : EPSILON, weight: w, nextstate: to });
+      return;
+    }
+    let cur = from;
+    for (let i = 0; i < seq.length; i++) {
+      const nxt = i === seq.length - 1 ? to : addResultState();
+      out.addArc(cur, { ilabel: i === 0 ? ilabel : EPSILON, olabel: seq[i], weight: i === 0 ? w : sr.one, nextstate: nxt });
+      cur = nxt;
+    }
+  };
+
+  const start = subsetId(Int32Array.of(f.start), acceptor ? null : Int32Array.of(0), [sr.one]);
+  out.setStart(start);
+
+  // Scratch for gathering the arcs leaving a subset.
+  const gLabel: number[] = [], gNext: number[] = [], gStr: number[] = [], gW: W[] = [];
+  const order: number[] = [];
+
+  for (let id = 0; id < out.numStates(); id++) {
+    const states = subStates[id];
+    if (states === undefined) continue; // a chain state
+    const strs = subStrs[id], ws = subWeights[id];
+
+    // Final weight (and, for transducers, the one pending output string all final members share).
+    let final = sr.zero;
+    let finalStr = -1;
+    for (let i = 0; i < states.length; i++) {
+      const fq = f.final(states[i]);
+      if (sr.isZero(fq)) continue;
+      final = sr.plus(final, sr.times(ws[i], fq));
+      if (strs) {
+        if (finalStr >= 0 && finalStr !== strs[i]) throw nonFunctional(states[i], strings, finalStr, strs[i]);
+        finalStr = strs[i];
+      }
+    }
+    if (!sr.isZero(final)) {
+      if (finalStr <= 0) out.setFinal(id, final);
+      else {
+        const end = addResultState();
+        out.setFinal(end, sr.one);
+        emitChain(id, EPSILON, strings.seqs[finalStr], final, end);
+      }
+    }
+
+    gLabel.length = 0; gNext.length = 0; gStr.length = 0; gW.length = 0;
+    for (let i = 0; i < states.length; i++) {
+      const wi = ws[i];
+      const si = strs ? strs[i] : 0;
+      for (const a of f.arcs(states[i])) {
+        gLabel.push(a.ilabel); gNext.push(a.nextstate); gW.push(sr.times(wi, a.weight));
+        if (strs) gStr.push(a.olabel === EPSILON ? si : strings.append(si, a.olabel));
+      }
+    }
+    const m = gLabel.length;
+    order.length = m;
+    for (let k = 0; k < m; k++) order[k] = k;
+    order.sort((x, y) => gLabel[x] - gLabel[y] || gNext[x] - gNext[y]);
+
+    for (let g = 0; g < m;) {
+      const label = gLabel[order[g]];
+      let e = g;
+      while (e < m && gLabel[order[e]] === label) e++;
+      // Merge entries with the same next state; ⊕ of the group; common output prefix.
+      const nStates: number[] = [], nStrs: number[] = [], nW: W[] = [];
+      let common = sr.zero;
+      for (let k = g; k < e; k++) {
+        const x = order[k];
+        const w = gW[x];
+        if (sr.isZero(w)) continue;
+        common = sr.plus(common, w);
+        const last = nStates.length - 1;
+        if (last >= 0 && nStates[last] === gNext[x]) {
+          if (strs && nStrs[last] !== gStr[x]) throw nonFunctional(gNext[x], strings, nStrs[last], gStr[x]);
+          nW[last] = sr.plus(nW[last], w);
+        } else {
+          nStates.push(gNext[x]); nW.push(w);
+          if (strs) nStrs.push(gStr[x]);
+        }
+      }
+      g = e;
+      if (nStates.length === 0) continue;
+      for (let k = 0; k < nW.length; k++) nW[k] = sr.divide(nW[k], common, 'left');
+      let prefix: number[] = [];
+      let resid: Int32Array | null = null;
+      if (strs) {
+        prefix = commonPrefix(strings, nStrs);
+        resid = new Int32Array(nStrs.length);
+        for (let k = 0; k < nStrs.length; k++) {
+          resid[k] = prefix.length === 0 ? nStrs[k] : strings.intern(strings.seqs[nStrs[k]].slice(prefix.length));
+        }
+      }
+      const to = subsetId(Int32Array.from(nStates), resid, nW);
+      if (acceptor) out.addArc(id, { ilabel: label, olabel: label, weight: common, nextstate: to });
+      else emitChain(id, label, prefix, common, to);
+    }
+  }
+  return out;
+}
+
+function commonPrefix(strings: Strings, ids: number[]): number[] {
+  const first = ids[0];
+  let same = true;
+  for (let k = 1; k < ids.length; k++) if (ids[k] !== first) { same = false; break; }
+  if (same) return strings.seqs[first];
+  const p = strings.seqs[first];
+  let len = p.length;
+  for (let k = 1; k < ids.length && len > 0; k++) {
+    const q = strings.seqs[ids[k]];
+    let i = 0;
+    while (i < len && i < q.length && q[i] === p[i]) i++;
+    len = i;
+  }
+  return p.slice(0, len);
+}
+
+function nonFunctional(state: number, strings: Strings, a: number, b: number): KilnFstError {
+  return new KilnFstError(
+    `determinize: the transducer is not functional (one input reaches state ${state} with outputs `
+    + `[${strings.seqs[a].join(' ')}] and [${strings.seqs[b].join(' ')}]); only functional transducers can be determinized `
+    + `(encode the labels as pairs to determinize it as an acceptor instead)`);
+}
+
+/** True when no state has two arcs with the same input label (epsilon counts as a label, as in OpenFst's kIDeterministic). */
+export function isDeterministic<W>(f: VectorFst<W>): boolean {
+  for (let s = 0; s < f.numStates(); s++) {
+    const arcs = f.arcs(s);
+    if (arcs.length < 2) continue;
+    const seen = new Set<number>();
+    for (const a of arcs) { if (seen.has(a.ilabel)) return false; seen.add(a.ilabel); }
+  }
+  return true;
+}
+
