@@ -116,7 +116,7 @@ fn check(n: u32) -> vec4<u32> {
 
 fn finish(n: u32, m: vec4<u32>, logp: f32) {
   var status = m.w;
-  var loss = -logp;
+  var loss = select(-logp, 0.0, logp == 0.0); // +0, not -0 (an empty target on no frames)
   if (status == 0u && logp <= HALF_NEG) { status = 1u; }
   if (status == 1u) { loss = select(pos_inf(), 0.0, u.zeroInf == 1u); }
   if (status == 2u) { loss = nan(); }

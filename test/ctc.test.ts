@@ -67,8 +67,9 @@ t('loss matches the float64 reference: awkward T, N, C, target lengths 0/1/max, 
   for (const [T, N, C] of [[1, 1, 2], [3, 3, 3], [17, 3, 30], [129, 64, 30], [17, 64, 2], [129, 1, 3]]) {
     const rr = kiln.rng(T * 7 + N);
     const smaxFeasible = Math.floor(T / 2); // room for any repeats
-    const tls = Array.from({ length: N }, (_, n) => (n === 0 ? 0 : n === 1 ? Math.min(1, T) : n === 2 ? smaxFeasible : Math.floor(rr() * (smaxFeasible + 1))));
-    const il = Array.from({ length: N }, (_, n) => (n % 4 === 3 ? Math.max(tls[n] * 2, Math.floor(rr() * T)) : T));
+    // lengths 0, 1, T/2 (room for repeats), T (feasible only without adjacent repeats), random
+    const tls = Array.from({ length: N }, (_, n) => (n === 0 ? 0 : n === 1 ? Math.min(1, T) : n === 2 ? smaxFeasible : n === 3 ? T : Math.floor(rr() * (smaxFeasible + 1))));
+    const il = Array.from({ length: N }, (_, n) => (n % 4 === 3 && n > 3 ? Math.min(T, Math.max(tls[n] * 2, Math.floor(rr() * T))) : T));
     for (const repeats of [false, true]) {
       const { lp, labels } = problem(T, N, C, 100 + k++, tls, 0, repeats);
       const ref = ctcRef(lp, T, N, C, labels, il);
