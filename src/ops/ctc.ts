@@ -21,7 +21,7 @@ export interface CtcLossOptions {
 }
 
 /** int32 values given as a tensor, or as plain numbers (checked here and uploaded). */
-export type IntsLike = Tensor | ArrayLike<number>;
+export type CtcIntsLike = Tensor | ArrayLike<number>;
 
 const OP = 'ctcLoss';
 
@@ -30,7 +30,7 @@ function isNested(x: unknown): x is ArrayLike<number>[] {
 }
 
 /** Plain integer values of `x` (checked), or null when it is a tensor (checked on the GPU). */
-function ints(name: string, x: IntsLike, n: number | null, T?: number): ArrayLike<number> | null {
+function ints(name: string, x: CtcIntsLike, n: number | null, T?: number): ArrayLike<number> | null {
   if (x instanceof Tensor) {
     assertTensor(OP, name, x);
     assertDtype(OP, name, x, ['int32']);
@@ -70,7 +70,7 @@ function checkLabels(labels: ArrayLike<number>, at: (i: number) => string, C: nu
  *
  * Gradients flow to logProbs only.
  */
-export function ctcLoss(logProbs: Tensor, targets: Tensor | ArrayLike<number> | ArrayLike<number>[], inputLengths: IntsLike, targetLengths: IntsLike, opts: CtcLossOptions = {}): Tensor {
+export function ctcLoss(logProbs: Tensor, targets: Tensor | ArrayLike<number> | ArrayLike<number>[], inputLengths: CtcIntsLike, targetLengths: CtcIntsLike, opts: CtcLossOptions = {}): Tensor {
   assertTensor(OP, 'logProbs', logProbs);
   assertDtype(OP, 'logProbs', logProbs, ['float32']);
   if (logProbs.rank !== 3) fail(OP, `logProbs has shape ${fmtShape(logProbs.shape)}; expected [T, N, C] (time-major; transpose a [N, T, C] batch with kiln.transpose(x, [1, 0, 2]))`);
