@@ -38,7 +38,8 @@ function pathOf(c: CtcConfig): 'thread' | 'workgroup' {
   if (maxL(c) > WG_MAXL || c.N > 65535) return 'thread';
   if (ctcTuning.path !== 'auto') return ctcTuning.path;
   // Software adapters (lavapipe, 2 cores): barriers cost more than the serial walk. Measured
-  // with /tmp-style timing of fwd / fwd+bwd, thread vs workgroup (ms, loaded machine):
+  // with ctcTuning.path forced, median of 5 runs after a warm-up, loss / loss + gradient,
+  // thread vs workgroup (ms, on a loaded machine):
   //   T100 N32 C30 S20: 6.4 / 18 vs 26 / 161;  T17 N3 S5: 0.5 / 1.0 vs 1.8 / 1.1;
   //   T129 N64 S60: 70 / 412 vs 327 / 1184;    T300 N8 S100: 25 / 124 vs 108 / 508.
   // GPUs get the workgroup path (a thread per position; not measured here: no GPU).
