@@ -8,7 +8,7 @@
 //   must emit several labels becomes a chain (the later ones with input epsilon), and a final
 //   residual string becomes an input-epsilon chain to a new final state, which is what OpenFst's
 //   FactorWeight produces too. A transducer that maps one input to two outputs throws.
-// Subsets are compared after quantizing weights with delta. Inputs that are not determinizable
+// Residual weights are quantized with delta (as OpenFst does), which identifies the subsets. Inputs that are not determinizable
 // (twins property fails) would make the subset construction run forever: it stops at maxStates.
 import { EPSILON, KilnFstError, NO_STATE, VectorFst, isAcceptor } from './fst.ts';
 import { K_DELTA } from './semiring.ts';
@@ -86,18 +86,28 @@ export function determinize<W>(f: VectorFst<W>, opts: DeterminizeOptions = {}): 
     return id;
   };
 
-  /** Arc from `from` emitting the label string `seq` (input label on the first arc only), ending at `to`. */
+  // Chain states are shared by (destination, labels still to emit), as OpenFst's FactorWeight
+  // shares its (state, residual) states; destination -1 is the common final state.
+  const chainIds = new Map<string, number>();
+  const chainState = (to: number, rest: number[]): number => {
+    if (rest.length === 0 && to >= 0) return to;
+    const key = `${to}|${rest.join(',')}`;
+    let id = chainIds.get(key);
+    if (id === undefined) {
+      id = addResultState();
+      chainIds.set(key, id);
+      if (rest.length === 0) out.setFinal(id, sr.one);
+      else out.addArc(id, { ilabel: EPSILON, olabel: rest[0], weight: sr.one, nextstate: chainState(to, rest.slice(1)) });
+    }
+    return id;
+  };
+  /** Arc from `from` emitting the label string `seq` (input label on the first arc only) and going on to `to` (-1: final). */
   const emitChain = (from: number, ilabel: number, seq: number[], w: W, to: number) => {
-    if (seq.length <= 1) {
-      out.addArc(from, { ilabel, olabel: seq.length ? seq[0] : EPSILON, weight: w, nextstate: to });
+    if (seq.length === 0) {
+      out.addArc(from, { ilabel, olabel: EPSILON, weight: w, nextstate: to });
       return;
     }
-    let cur = from;
-    for (let i = 0; i < seq.length; i++) {
-      const nxt = i === seq.length - 1 ? to : addResultState();
-      out.addArc(cur, { ilabel: i === 0 ? ilabel : EPSILON, olabel: seq[i], weight: i === 0 ? w : sr.one, nextstate: nxt });
-      cur = nxt;
-    }
+    out.addArc(from, { ilabel, olabel: seq[0], weight: w, nextstate: chainState(to, seq.slice(1)) });
   };
 
   const start = subsetId(Int32Array.of(f.start), acceptor ? null : Int32Array.of(0), [sr.one]);
@@ -126,11 +136,7 @@ export function determinize<W>(f: VectorFst<W>, opts: DeterminizeOptions = {}): 
     }
     if (!sr.isZero(final)) {
       if (finalStr <= 0) out.setFinal(id, final);
-      else {
-        const end = addResultState();
-        out.setFinal(end, sr.one);
-        emitChain(id, EPSILON, strings.seqs[finalStr], final, end);
-      }
+      else emitChain(id, EPSILON, strings.seqs[finalStr], final, -1);
     }
 
     gLabel.length = 0; gNext.length = 0; gStr.length = 0; gW.length = 0;
@@ -170,7 +176,8 @@ export function determinize<W>(f: VectorFst<W>, opts: DeterminizeOptions = {}): 
       }
       g = e;
       if (nStates.length === 0) continue;
-      for (let k = 0; k < nW.length; k++) nW[k] = sr.divide(nW[k], common, 'left');
+      // Residuals are kept quantized, as OpenFst does (so results match fstdeterminize's to the bit).
+      for (let k = 0; k < nW.length; k++) nW[k] = sr.quantize(sr.divide(nW[k], common, 'left'), delta);
       let prefix: number[] = [];
       let resid: Int32Array | null = null;
       if (strs) {
