@@ -9,7 +9,8 @@
 //   residual string becomes an input-epsilon chain to a new final state, which is what OpenFst's
 //   FactorWeight produces too. A transducer that maps one input to two outputs throws.
 // Residual weights are quantized with delta (as OpenFst does), which identifies the subsets. Inputs that are not determinizable
-// (twins property fails) would make the subset construction run forever: it stops at maxStates.
+// (twins property fails) would make the subset construction run forever: it stops when a residual
+// weight passes a bound derived from the twins property, or at maxStates.
 import { EPSILON, KilnFstError, NO_STATE, VectorFst, isAcceptor } from './fst.ts';
 import { K_DELTA } from './semiring.ts';
 
@@ -18,6 +19,8 @@ export interface DeterminizeOptions {
   delta?: number;
   /** Bound on result states; exceeding it throws (default 1e6). */
   maxStates?: number;
+  /** Numeric semirings: bound on |residual weight| before giving up (default 4·|Q|²·max|arc weight| + 1000). */
+  residualBound?: number;
 }
 
 /** Interned label strings: id 0 is the empty string. */
@@ -66,6 +69,23 @@ export function determinize<W>(f: VectorFst<W>, opts: DeterminizeOptions = {}): 
   const tooBig = () => new KilnFstError(
     `determinize: more than ${maxStates} states; the input is probably not determinizable (the twins property fails: `
     + `two paths with the same input reach a cycle with different weights or outputs). Pass { maxStates } to allow more, or check the input.`);
+
+  // With the twins property, residual weights stay within about |Q|^2 * max|arc weight| (Mohri's
+  // bound on the delay); far beyond it the subset construction cannot end, so stop early.
+  let maxArc = 0;
+  if (numeric) {
+    for (let s = 0; s < f.numStates(); s++) {
+      for (const a of f.arcs(s)) {
+        const w = Math.abs(a.weight as unknown as number);
+        if (w !== Infinity && w > maxArc) maxArc = w;
+      }
+    }
+  }
+  const nq = f.numStates();
+  const residualBound = opts.residualBound ?? 4 * nq * nq * Math.max(maxArc, 1) + 1000;
+  const twins = (w: number) => new KilnFstError(
+    `determinize: a residual weight reached ${w} (bound ${residualBound}); the input is not determinizable (the twins property fails: `
+    + 'two paths with the same input reach cycles with different weights). Pass { residualBound } to allow more, or check the input.');
 
   const addResultState = (): number => {
     if (out.numStates() >= maxStates) throw tooBig();
@@ -177,7 +197,10 @@ export function determinize<W>(f: VectorFst<W>, opts: DeterminizeOptions = {}): 
       g = e;
       if (nStates.length === 0) continue;
       // Residuals are kept quantized, as OpenFst does (so results match fstdeterminize's to the bit).
-      for (let k = 0; k < nW.length; k++) nW[k] = sr.quantize(sr.divide(nW[k], common, 'left'), delta);
+      for (let k = 0; k < nW.length; k++) {
+        nW[k] = sr.quantize(sr.divide(nW[k], common, 'left'), delta);
+        if (numeric && Math.abs(nW[k] as unknown as number) > residualBound) throw twins(nW[k] as unknown as number);
+      }
       let prefix: number[] = [];
       let resid: Int32Array | null = null;
       if (strs) {
