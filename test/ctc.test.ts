@@ -145,6 +145,25 @@ t('checkNumerics: +Infinity CTC loss is not flagged; invalid labels in a tensor 
   } finally {
     e.checkNumerics = saved;
   }
+  // values in tensors are checked by the kernel: each invalid sequence alone gets NaN, on both paths
+  await eachPath(async (path) => {
+    const [T, N, C] = [4, 5, 3];
+    const lpv = Float32Array.from(softmaxRef(randArray(T * N * C, 2), T * N, C, true));
+    const x = kiln.tensor(lpv, [T, N, C]);
+    const i32 = (v: number[], shape = [v.length]) => kiln.tensor(Int32Array.from(v), shape, 'int32');
+    // padded: ok, input length > T, negative target length, target length > S_max, blank label
+    const tg = i32([1, 2, 1, 2, 1, 2, 1, 2, 0, 2], [N, 2]);
+    const y = kiln.ctcLoss(x, tg, i32([4, 5, 4, 4, 4]), i32([2, 2, -1, 3, 1]), { reduction: 'none' });
+    const v = await y.data();
+    const ref = ctcRef(lpv, T, N, C, [[1, 2], [], [], [], []], [4, 4, 4, 4, 4]).nll[0];
+    expectClose([v[0]], [ref], { rtol: 2e-5, atol: 1e-4 }, `${path}: the valid sequence`);
+    assert.ok([1, 2, 3, 4].every((n) => Number.isNaN(v[n])), `${path}: ${v}`);
+    // concatenated: lengths summing past the labels
+    const z = kiln.ctcLoss(x, i32([1, 2, 1]), i32([4, 4, 4, 4, 4]), i32([2, 0, 0, 0, 2]), { reduction: 'none' });
+    const w = await z.data();
+    assert.ok(Number.isFinite(w[0]) && Number.isFinite(w[1]) && Number.isNaN(w[4]), `${path}: ${w}`);
+    kiln.dispose([x, tg, y, z]);
+  });
   // without the debug mode, the invalid sequence's loss is NaN (documented)
   const lp = kiln.tensor(randArray(3, 9), [1, 1, 3]);
   const bad = kiln.ctcLoss(lp, kiln.tensor([0], [1, 1], 'int32'), kiln.tensor([1], [1], 'int32'), kiln.tensor([1], [1], 'int32'), { reduction: 'none' });
