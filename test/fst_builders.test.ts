@@ -1,6 +1,6 @@
 // FST builders: lexicon, n-gram LM (Kneser-Ney, ARPA), transliteration. Pure TypeScript, no GPU.
 import { suite } from 'uvu';
-import { assert, expectThrows } from './helpers.ts';
+import { assert, expectThrows, kiln } from './helpers.ts';
 import { VectorFst, EPSILON, SymbolTable, KilnFstError } from '../src/fst/index.ts';
 import { buildLexicon, keysAcceptor, SPACE_SYMBOL } from '../src/fst/lexicon.ts';
 import { estimateKneserNey, ngramFst, fstWordLogProb, tokenizeSentences, NgramModel, EOS } from '../src/fst/ngram.ts';
@@ -251,6 +251,22 @@ t('transliteration: daanth and daant both map to दांत', async () => {
   expectThrows(() => buildTransliterator([{ from: '', to: 'x' }]), /rule 0/, /empty 'from'/);
   expectThrows(() => buildTransliterator([{ from: 'a', to: 'b', weight: NaN }]), /bad weight/);
   expectThrows(() => stringsAcceptor(['xyz'], T.osymbols!), /'x'/);
+});
+
+t('docs/fst_builders.md example, through the public kiln.fst namespace', () => {
+  const { fst } = kiln;
+  const L = fst.buildLexicon(['I', "I've", 'If'], { optionalSpace: true });
+  const sents = fst.tokenizeSentences("I think. If I can, I will. I've done it.", { lowercase: false });
+  const G = fst.buildNgramLm(sents, { order: 2, vocabulary: ['I', "I've", 'If', 'think', 'can', 'will', 'done', 'it'], symbols: L.osymbols });
+  const lattice = fst.compose(fst.compose(fst.keysAcceptor('iveif', L.isymbols!), L), G);
+  assert.equal([...transduce(fst.shortestPath(lattice), 'any').keys()], ["I've If"]);
+  const T = fst.buildTransliterator([
+    { from: 'd', to: 'द' }, { from: 'aa', to: 'ा' }, { from: 'n', to: 'ं', weight: 0.3 }, { from: 'n', to: 'न' },
+    { from: 't', to: 'त' }, { from: 'th', to: 'थ' }, { from: 'th', to: 'त', weight: 0.7 },
+  ]);
+  const words = fst.stringsAcceptor(['दांत', 'दान'], T.osymbols!);
+  const native = fst.compose(fst.compose(fst.keysAcceptor('daanth', T.isymbols!), T), words);
+  assert.equal([...transduce(native, 'any').keys()], ['द ा ं त']);
 });
 
 t.run();
