@@ -276,6 +276,29 @@ t('a training step leaves no tensors behind', async () => {
   x.dispose();
 });
 
+t('training free logits with ctcLoss and adam learns the targets (greedy and beam decoding agree)', async () => {
+  const [T, N, C] = [12, 3, 5];
+  const targets = [[1, 2, 2, 3], [4], [3, 1, 3]];
+  const il = [12, 9, 10];
+  const w = kiln.variable(kiln.tensor(randArray(T * N * C, 8, -0.1, 0.1), [T, N, C]), true, 'ctc_logits');
+  const opt = kiln.adam(0.1);
+  let first = 0, last = 0;
+  for (let step = 0; step < 60; step++) {
+    const loss = opt.minimize(() => kiln.ctcLoss(kiln.logSoftmax(w), targets, il, targets.map((l) => l.length)), true);
+    const v = (await loss!.data())[0];
+    if (step === 0) first = v;
+    last = v;
+    loss!.dispose();
+  }
+  assert.ok(last < first * 0.1, `loss ${first} -> ${last}`);
+  const lp = kiln.logSoftmax(w);
+  assert.equal(await kiln.ctcGreedyDecode(lp, il), targets);
+  const beams = await kiln.ctcBeamSearch(lp, il, { beamWidth: 8 });
+  assert.equal(beams.map((b) => b[0].labels), targets);
+  kiln.dispose([lp, w]);
+  opt.dispose();
+});
+
 // ---- decoding -----------------------------------------------------------------------------------
 
 /** Every alignment of a [T, C] log-prob matrix, collapsed: exact log p(labels) per labeling. */
