@@ -128,3 +128,9 @@ export function isAcyclic<W>(f: VectorFst<W>): boolean {
   for (let c = 0; c < info.numScc; c++) if (info.cyclic[c]) return false;
   return true;
 }
+
+/** Every arc goes to a higher state id (OpenFst's kTopSorted as tracked while an FST is built). */
+export function isTopSortedById<W>(f: VectorFst<W>): boolean {
+  for (let s = 0; s < f.numStates(); s++) for (const a of f.arcs(s)) if (a.nextstate <= s) return false;
+  return true;
+}

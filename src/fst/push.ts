@@ -1,6 +1,6 @@
 // Weight pushing (OpenFst Push/Reweight): potentials are the shortest distances to the final
 // states (toward the initial state, the default) or from the start (toward the final states).
-import { VectorFst, NO_STATE, EPSILON, KilnFstError } from './fst.ts';
+import { VectorFst, NO_STATE, EPSILON } from './fst.ts';
 import { shortestDistance } from './shortest_distance.ts';
 import { isInitialAcyclic } from './props.ts';
 
@@ -77,8 +77,6 @@ export function push<W>(f: VectorFst<W>, opts: PushOptions = {}): VectorFst<W> {
         g.setStart(s);
       }
     }
-  } else if (opts.removeTotalWeight && sr.isZero(total)) {
-    throw new KilnFstError('push: cannot remove the total weight of an FST that accepts nothing (total weight is Zero)');
   }
   return g;
 }

@@ -1,22 +1,25 @@
 // Union, Concat and Closure with OpenFst's constructions (so printed results match fstunion,
 // fstconcat and fstclosure state for state).
 import { VectorFst, NO_STATE, EPSILON, appendStates, KilnFstError } from './fst.ts';
-import { isInitialAcyclic } from './props.ts';
+import { isTopSortedById } from './props.ts';
 
 function sameSemiring<W>(op: string, a: VectorFst<W>, b: VectorFst<W>): void {
   if (a.semiring !== b.semiring) throw new KilnFstError(`${op}: the FSTs have different semirings (${a.semiring.name} and ${b.semiring.name}); convert one first`);
 }
 
 /**
- * a ∪ b: b's states are appended after a's; if a's start lies on no cycle, an epsilon arc from it
- * to b's start, otherwise a new start state with epsilon arcs to both starts.
+ * a ∪ b: b's states are appended after a's; then either an epsilon arc from a's start to b's
+ * start, or a new start state with epsilon arcs to both starts. OpenFst 1.7.9 takes the first
+ * form only when it knows a's start lies on no cycle, which for an FST read from text is when
+ * every arc goes to a higher state id (top-sorted); kiln decides the same way so `kiln fst union`
+ * prints what fstunion prints (both forms are equivalent).
  */
 export function union<W>(a: VectorFst<W>, b: VectorFst<W>): VectorFst<W> {
   sameSemiring('union', a, b);
   const f = a.clone();
   f.ilabelSorted = f.olabelSorted = false;
   if (b.start === NO_STATE) return f;
-  const initialAcyclic = isInitialAcyclic(f);
+  const initialAcyclic = isTopSortedById(f);
   const off = appendStates(f, b);
   const one = f.semiring.one;
   if (f.start === NO_STATE) { f.start = b.start + off; return f; }

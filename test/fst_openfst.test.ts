@@ -1,0 +1,146 @@
+// Differential tests against real OpenFst (Debian libfst-tools): seeded random weighted FSTs
+// (epsilons on both sides, several final states, cyclic and acyclic, acceptors and transducers)
+// through kiln and through fstcompile | fstTOOL | fstprint; results must agree: the same printed
+// FST (weights within 1e-4) for the constructions, distances within 1e-4, and the same n-best
+// paths (strings and weights). KILN_FST_CASES scales the number of cases (default 100 per op).
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import {
+  VectorFst, TropicalSemiring, LogSemiring, printFst, EPSILON, type Semiring,
+  arcSort, connect, project, invert, union, concat, closure, reverse, shortestDistance, openFstDistanceLength,
+  shortestPath, push, prune,
+} from '../src/fst/index.ts';
+import {
+  randomFst, asCompiled, openfstBatch, skipWithoutOpenFst, expectSameText, expectSameNBest, fromOpenFst, seededRng,
+  type RandomFstOptions,
+} from './fst_util.ts';
+
+const t = suite('fst vs OpenFst');
+const N = Number(process.env.KILN_FST_CASES ?? 100);
+
+function caseOptions(seed: number): RandomFstOptions {
+  const r = seededRng(seed * 7919 + 13);
+  return {
+    states: 1 + Math.floor(r() * 7),
+    maxArcs: 1 + Math.floor(r() * 3),
+    numLabels: 2 + Math.floor(r() * 3),
+    epsProb: r() * 0.4,
+    acceptor: r() < 0.25,
+    cyclic: r() < 0.65,
+    finalProb: 0.2 + r() * 0.4,
+  };
+}
+
+function distanceText(f: VectorFst<number>, rev: boolean): string {
+  const d = shortestDistance(f, { reverse: rev });
+  const len = openFstDistanceLength(f, rev);
+  let s = '';
+  for (let i = 0; i < len; i++) s += `${i}\t${f.semiring.toString(d[i])}\n`;
+  return s;
+}
+
+/** K random FSTs side by side under a super-initial state with epsilon arcs (One) into each: one OpenFst run checks K cases. */
+function combined(seed: number, k: number, sr: Semiring<number>, extra: RandomFstOptions = {}): { text: string; fst: VectorFst<number> } {
+  const f = new VectorFst<number>(sr);
+  f.setStart(f.addState());
+  for (let c = 0; c < k; c++) {
+    const g = randomFst(seed * 1000 + c, { ...caseOptions(seed * 1000 + c), semiring: sr, ...extra });
+    const off = f.numStates();
+    f.addStates(g.numStates());
+    for (let s = 0; s < g.numStates(); s++) {
+      if (g.isFinal(s)) f.setFinal(off + s, g.final(s));
+      for (const a of g.arcs(s)) f.addArc(off + s, { ...a, nextstate: a.nextstate + off });
+    }
+    f.addArc(0, { ilabel: EPSILON, olabel: EPSILON, weight: sr.one, nextstate: off + g.start });
+  }
+  return asCompiled(f);
+}
+
+t('constructions, shortest paths, push and prune agree with OpenFst on random FSTs', () => {
+  if (skipWithoutOpenFst('fst vs OpenFst (per-case ops)')) return;
+  const cases: { a: VectorFst<number>; b: VectorFst<number>; at: string; bt: string; w: string }[] = [];
+  for (let i = 0; i < N; i++) {
+    const a = asCompiled(randomFst(i, caseOptions(i)));
+    const b = asCompiled(randomFst(i + 50_000, caseOptions(i + 50_000)));
+    const w = (seededRng(i + 7)() * 3 + 0.0005).toFixed(4);
+    cases.push({ a: a.fst, b: b.fst, at: a.text, bt: b.text, w });
+  }
+  const ops: { name: string; cmd: string; kiln: (c: typeof cases[0]) => string; nbest?: boolean }[] = [
+    { name: 'union', cmd: 'fstunion $1 $2 | fstprint', kiln: (c) => printFst(union(c.a, c.b)) },
+    { name: 'concat', cmd: 'fstconcat $1 $2 | fstprint', kiln: (c) => printFst(concat(c.a, c.b)) },
+    { name: 'closure', cmd: 'fstclosure $1 | fstprint', kiln: (c) => printFst(closure(c.a)) },
+    { name: 'closure+', cmd: 'fstclosure --closure_plus $1 | fstprint', kiln: (c) => printFst(closure(c.a, 'plus')) },
+    { name: 'reverse', cmd: 'fstreverse $1 | fstprint', kiln: (c) => printFst(reverse(c.a)) },
+    { name: 'connect', cmd: 'fstconnect $1 | fstprint', kiln: (c) => printFst(connect(c.a)) },
+    { name: 'shortestpath', cmd: 'fstshortestpath $1 | fstprint', kiln: (c) => printFst(shortestPath(c.a)), nbest: true },
+    { name: 'shortestpath n=4', cmd: 'fstshortestpath --nshortest=4 $1 | fstprint', kiln: (c) => printFst(shortestPath(c.a, { nshortest: 4 })), nbest: true },
+    { name: 'push', cmd: 'fstpush --push_weights $1 | fstprint', kiln: (c) => printFst(push(c.a)) },
+    { name: 'push to_final', cmd: 'fstpush --push_weights --to_final $1 | fstprint', kiln: (c) => printFst(push(c.a, { toFinal: true })) },
+    { name: 'push remove_total_weight', cmd: 'fstpush --push_weights --remove_total_weight $1 | fstprint', kiln: (c) => printFst(push(c.a, { removeTotalWeight: true })) },
+    { name: 'prune', cmd: 'fstprune --weight=$W $1 | fstprint', kiln: (c) => printFst(prune(c.a, { weight: Number(c.w) })) },
+  ];
+  const res = openfstBatch(cases.map((c) => ({ inputs: [c.at, c.bt], cmds: ops.map((o) => `W=${c.w}; ${o.cmd}`) })));
+  let compared = 0;
+  let exactNBest = 0;
+  let nbestTotal = 0;
+  for (let i = 0; i < cases.length; i++) {
+    ops.forEach((op, k) => {
+      const r = res[i].all[k];
+      const what = `seed ${i} ${op.name}\ninput A:\n${cases[i].at}`;
+      if (r.code !== 0) assert.unreachable(`OpenFst failed on ${what}: ${r.err}`);
+      const got = op.kiln(cases[i]);
+      if (op.nbest) {
+        nbestTotal++;
+        if (got === r.out) exactNBest++;
+        expectSameNBest(fromOpenFst(got), fromOpenFst(r.out), 1e-4, what);
+      } else {
+        expectSameText(got, r.out, 1e-4, what);
+      }
+      compared++;
+    });
+  }
+  console.log(`\n  fst vs OpenFst: ${compared} comparisons (${N} random FSTs x ${ops.length} ops); n-best identical text in ${exactNBest}/${nbestTotal}`);
+  assert.ok(compared === N * ops.length);
+});
+
+t('arcsort, project, invert, connect, shortest distance (tropical and log) and log push agree with OpenFst', () => {
+  if (skipWithoutOpenFst('fst vs OpenFst (batched ops)')) return;
+  const K = 25;
+  const M = Math.max(1, Math.round((N * 2) / K)); // 2N random FSTs per op
+  const trop = Array.from({ length: M }, (_, i) => combined(i + 1, K, TropicalSemiring));
+  const logs = Array.from({ length: M }, (_, i) => combined(i + 101, K, LogSemiring, { weightRange: [0.5, 4], oneProb: 0 }));
+  const tOps: { name: string; cmd: string; kiln: (f: VectorFst<number>) => string }[] = [
+    { name: 'arcsort', cmd: 'fstarcsort $1 | fstprint', kiln: (f) => printFst(arcSort(f)) },
+    { name: 'arcsort olabel', cmd: 'fstarcsort --sort_type=olabel $1 | fstprint', kiln: (f) => printFst(arcSort(f, 'olabel')) },
+    { name: 'project', cmd: 'fstproject $1 | fstprint', kiln: (f) => printFst(project(f)) },
+    { name: 'project output', cmd: 'fstproject --project_type=output $1 | fstprint', kiln: (f) => printFst(project(f, 'output')) },
+    { name: 'invert', cmd: 'fstinvert $1 | fstprint', kiln: (f) => printFst(invert(f)) },
+    { name: 'connect', cmd: 'fstconnect $1 | fstprint', kiln: (f) => printFst(connect(f)) },
+    { name: 'shortestdistance', cmd: 'fstshortestdistance $1', kiln: (f) => distanceText(f, false) },
+    { name: 'shortestdistance reverse', cmd: 'fstshortestdistance --reverse $1', kiln: (f) => distanceText(f, true) },
+  ];
+  const lOps = [
+    tOps[6], tOps[7],
+    { name: 'log push', cmd: 'fstpush --push_weights $1 | fstprint', kiln: (f: VectorFst<number>) => printFst(push(f)) },
+    { name: 'log push to_final', cmd: 'fstpush --push_weights --to_final $1 | fstprint', kiln: (f: VectorFst<number>) => printFst(push(f, { toFinal: true })) },
+  ];
+  const res = openfstBatch([
+    ...trop.map((f) => ({ inputs: [f.text], cmds: tOps.map((o) => o.cmd) })),
+    ...logs.map((f) => ({ inputs: [f.text], cmds: lOps.map((o) => o.cmd), arcType: 'log' })),
+  ]);
+  let compared = 0;
+  const check = (f: VectorFst<number>, ops: typeof tOps, r: typeof res[0], tag: string) => {
+    ops.forEach((op, k) => {
+      const o = r.all[k];
+      if (o.code !== 0) assert.unreachable(`OpenFst ${op.cmd} failed on ${tag}: ${o.err}`);
+      expectSameText(op.kiln(f), o.out, 1e-4, `${tag} ${op.name}`);
+      compared += K;
+    });
+  };
+  trop.forEach((f, i) => check(f.fst, tOps, res[i], `tropical batch ${i}`));
+  logs.forEach((f, i) => check(f.fst, lOps, res[M + i], `log batch ${i}`));
+  console.log(`  fst vs OpenFst: ${compared} random-FST comparisons in ${M * 2} batched OpenFst inputs (${K} FSTs each)`);
+  assert.ok(compared > 0);
+});
+
+t.run();
