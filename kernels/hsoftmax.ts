@@ -10,21 +10,27 @@ function uni(n: number, c: number, v: number, d: number, m: number): Uniforms {
   return new Uniforms().u32(n, c, v, dv, m, 0, 0, 0);
 }
 
-type Mode = 'FWD' | 'BWD_H' | 'BWD_C' | 'BWD_W';
+type Mode = 'FWD_Z' | 'FWD' | 'DZ' | 'BWD_HC' | 'BWD_H' | 'BWD_C' | 'BWD_W';
 
 /**
  * Memoised Program for N examples, C classes, V words, dimension D. Buffers:
- *   FWD   (h, Wc, bc, Ww, bw, wordClass, targets, csr) -> (loss [N], stats [N, 4])
- *   BWD_H (h, Wc, bc, Ww, bw, targets, csr, stats, g) -> dh [N, D]
- *   BWD_C (h, Wc, bc, stats, g) -> (dWc [C, D], dbc [C])
- *   BWD_W (h, Ww, bw, wordClass, targets, exampleCsr, stats, g) -> (dWw [V, D], dbw [V])
+ *   FWD_Z (h, Wc, bc) -> aux [N, 4 + C] (class logits)
+ *   FWD   (h, Ww, bw, wordClass, targets, csr) -> (aux, loss [N])
+ *   DZ    (aux, g) -> dz [N, C]
+ *   BWD_HC (Wc, dz) -> dh [N, D] (class part)
+ *   BWD_H (h, Ww, bw, targets, csr, aux, g) -> dh (adds the word part)
+ *   BWD_C (h, dz) -> (dWc [C, D], dbc [C])
+ *   BWD_W (h, Ww, bw, wordClass, targets, exampleCsr, aux, g) -> (dWw [V, D], dbw [V])
  */
 export const hsoftmaxProgram = memo((mode: Mode, n: number, c: number, v: number, d: number): Program => {
-  const threads = mode === 'BWD_C' ? c : mode === 'BWD_W' ? v : n;
+  const dv = d % 4 === 0 ? d / 4 : d;
+  const threads = { FWD_Z: n * c, FWD: n, DZ: n * c, BWD_HC: n * dv, BWD_H: n, BWD_C: c * Math.max(dv, 1), BWD_W: v }[mode];
+  // one thread per example does long loops: small workgroups spread few examples over the cores
+  const wg = mode === 'FWD' || mode === 'BWD_H' ? 16 : WG;
   return {
     shader: 'hsoftmax', label: `hierarchicalSoftmax.${mode.toLowerCase()}`,
-    defines: { [mode]: true, VEC4: d % 4 === 0 },
-    workgroups: grid(threads, WG), uniforms: uni(n, c, v, d, 0),
+    defines: { [mode]: true, VEC4: d % 4 === 0 }, overrides: { WG: wg },
+    workgroups: grid(threads, wg), uniforms: uni(n, c, v, d, 0),
   };
 });
 

@@ -65,9 +65,13 @@ export function hierarchicalSoftmax(h: Tensor, Wc: Tensor, bc: Tensor, Ww: Tenso
   if (c === 0 || v === 0) fail(op, `need at least one class and one word; got ${shapes}`);
   const csr = classCsr(wordClass, c);
   const loss = empty([n], 'float32');
-  const stats = empty([n, 4], 'float32');
-  if (n) engine().dispatch(hsoftmaxProgram('FWD', n, c, v, d), [h, Wc, bc, Ww, bw, wordClass, targets, csr].map((t) => t.buffer), [loss.buffer, stats.buffer]);
-  const out: HierarchicalSoftmaxResult = { loss: recordHsoftmax([h, Wc, bc, Ww, bw, wordClass, targets], csr, stats, checked(loss, op)) };
+  const aux = empty([n, 4 + c], 'float32'); // (class lse, word lse, target class, 0, class logits)
+  if (n) {
+    const e = engine();
+    e.dispatch(hsoftmaxProgram('FWD_Z', n, c, v, d), [h.buffer, Wc.buffer, bc.buffer], [aux.buffer]);
+    e.dispatch(hsoftmaxProgram('FWD', n, c, v, d), [Ww, bw, wordClass, targets, csr].reduce((b, t) => [...b, t.buffer], [h.buffer]), [aux.buffer, loss.buffer]);
+  }
+  const out: HierarchicalSoftmaxResult = { loss: recordHsoftmax([h, Wc, bc, Ww, bw, wordClass, targets], csr, aux, checked(loss, op)) };
   if (options.full) out.logp = tidy(() => fullLogp(h, Wc, bc, Ww, bw, wordClass, csr));
   return out;
 }
