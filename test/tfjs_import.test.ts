@@ -163,6 +163,7 @@ t('PoseNet (human-models) matches tfjs-cpu on heatmaps, offsets, displacements a
       assert.ok(r <= 1e-4, `${names[i]}: max |kiln - tfjs| / max |tfjs| = ${r}`);
     }
     assert.equal(ys[1].shape, [1, 17, 17, 17]);
+    assert.throws(() => model.predict(x), /kiln\.TfjsModel\.predict: .* has 4 outputs .*use model\.execute\(x, model\.outputNames\)/);
     report.push(`posenet ${S}x${S} forward (6 outputs): kiln ${kilnMs.toFixed(0)} ms, tfjs-cpu ${tfMs.toFixed(0)} ms`);
     // wrong channel count: a clear error
     const bad = kiln.zeros([1, 33, 33, 4]);
@@ -175,7 +176,9 @@ t('PoseNet (human-models) matches tfjs-cpu on heatmaps, offsets, displacements a
   } finally {
     model.dispose();
   }
-  assert.throws(() => model.predict(kiln.zeros([1, 33, 33, 3])), /disposed/);
+  const z = kiln.zeros([1, 33, 33, 3]);
+  assert.throws(() => model.execute(z, model.outputNames), /kiln\.TfjsModel\.execute: the model .*posenet\.json\) was disposed/);
+  z.dispose();
 });
 
 // ---- a tfjs-layers model with the other supported layers, saved by tfjs itself ----
@@ -410,7 +413,8 @@ t('unsupported layers and ops: one error listing all of them and the model file'
   const dir = mkdtempSync(join(tmpdir(), 'kiln-tfjs-'));
   writeFileSync(join(dir, 'bad.json'), JSON.stringify(lm));
   const err = await loadTfjsModel({ modelJson: join(dir, 'bad.json') }).then(() => null, (e) => e as Error);
-  assert.ok(err instanceof TfjsImportError, String(err));
+  assert.ok(err instanceof TfjsImportError && err instanceof kiln.KilnOpError, String(err));
+  assert.match(err!.message, /^kiln\.loadTfjsModel: /);
   for (const p of [/bad\.json/, /3 unsupported layers/, /lam \(Lambda\)/, /conv \(Conv2D with padding causal\)/, /act \(Activation with activation gelu\)/, /Supported: InputLayer/]) assert.match(err!.message, p);
   const gm = { format: 'graph-model', modelTopology: { node: [
     { name: 'x', op: 'Placeholder', attr: {} },

@@ -81,7 +81,7 @@ async function firstExisting(paths: string[]): Promise<string | null> {
 
 async function readModelJson(src: object | string): Promise<{ mj: ModelJson; dir: string | null }> {
   if (typeof src === 'object' && src !== null) return { mj: normalizeModelJson(src, 'model.json'), dir: null };
-  if (typeof src !== 'string') throw new TfjsImportError(`loadTfjsModel: modelJson must be an object, JSON text or a file path, got ${typeof src}`);
+  if (typeof src !== 'string') throw new TfjsImportError(`modelJson must be an object, JSON text or a file path, got ${typeof src}`);
   const t = src.trimStart();
   if (t.startsWith('{')) return { mj: parseModelJsonText(t, 'model.json'), dir: null };
   const path = await import('node:path');
@@ -121,7 +121,7 @@ async function readGroups(mj: ModelJson, weights: TfjsModelSource['weights'], di
 
 /** Loads a TensorFlow.js layers or graph model into kiln (weights uploaded to the GPU once). */
 export async function loadTfjsModel(source: TfjsModelSource, opts: TfjsLoadOptions = {}): Promise<TfjsModel> {
-  if (!source || typeof source !== 'object' || !('modelJson' in source)) throw new TfjsImportError('loadTfjsModel: expects { modelJson, weights? }');
+  if (!source || typeof source !== 'object' || !('modelJson' in source)) throw new TfjsImportError('expects { modelJson, weights? }');
   const { mj, dir } = await readModelJson(source.modelJson);
   const decoded = decodeWeights(mj.weightsManifest, await readGroups(mj, source.weights, dir), mj.source);
   return buildTfjsModel(mj, decoded, opts);
@@ -152,7 +152,7 @@ export function buildTfjsModel(mj: ModelJson, decoded: Map<string, DecodedWeight
     predict(x) {
       checkInput('predict', x, plan.inputShape, spatialFree, disposed, mj.source);
       if (plan.outputNames.length !== 1) {
-        throw new TfjsImportError(`predict: the model (${mj.source}) has ${plan.outputNames.length} outputs (${plan.outputNames.join(', ')}); use model.execute(x, model.outputNames)`);
+        throw new TfjsImportError(`the model (${mj.source}) has ${plan.outputNames.length} outputs (${plan.outputNames.join(', ')}); use model.execute(x, model.outputNames)`, 'TfjsModel.predict');
       }
       return executePlan(plan, x, plan.outputNames, mj.source)[0];
     },
@@ -160,7 +160,7 @@ export function buildTfjsModel(mj: ModelJson, decoded: Map<string, DecodedWeight
       checkInput('execute', x, plan.inputShape, spatialFree, disposed, mj.source);
       const list = typeof want === 'string' ? [want] : want;
       if (!Array.isArray(list) || list.length === 0 || !list.every((n) => typeof n === 'string')) {
-        throw new TfjsImportError(`execute: names must be a layer/node name or a non-empty list of them, got ${JSON.stringify(want)}`);
+        throw new TfjsImportError(`names must be a layer/node name or a non-empty list of them, got ${JSON.stringify(want)}`, 'TfjsModel.execute');
       }
       return executePlan(plan, x, list, mj.source);
     },

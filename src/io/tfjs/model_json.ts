@@ -6,6 +6,8 @@
 // strings, numbers, true/false/null, `!0`/`!1`, `void 0`). Evaluating a file from node_modules
 // would run whatever code it holds; this reads data only, and refuses anything else.
 
+import { KilnOpError } from '../../ops/util.ts';
+
 export type ModelFormat = 'layers' | 'graph';
 
 export interface WeightEntry {
@@ -28,9 +30,10 @@ export interface ModelJson {
   source: string;
 }
 
-export class TfjsImportError extends Error {
-  constructor(message: string) {
-    super(message);
+/** A model that cannot be imported or run; a KilnOpError ('kiln.loadTfjsModel: ...'). */
+export class TfjsImportError extends KilnOpError {
+  constructor(message: string, op = 'loadTfjsModel') {
+    super(op, message);
     this.name = 'TfjsImportError';
   }
 }

@@ -53,7 +53,7 @@ export function executePlan(plan: Plan, x: Tensor, want: string[], source: strin
   const unknown = names.filter((n) => n !== plan.inputName && !producer.has(n));
   if (unknown.length) {
     const all = planNames(plan);
-    throw new TfjsImportError(`${source}: no layer/node named ${unknown.map((n) => JSON.stringify(n)).join(', ')}; the model has ${all.length} names, e.g. ${all.slice(-5).map((n) => JSON.stringify(n)).join(', ')} (model.nodeNames lists them all)`);
+    throw new TfjsImportError(`${source}: no layer/node named ${unknown.map((n) => JSON.stringify(n)).join(', ')}; the model has ${all.length} names, e.g. ${all.slice(-5).map((n) => JSON.stringify(n)).join(', ')} (model.nodeNames lists them all)`, 'TfjsModel.execute');
   }
   // the steps needed, and how many needed steps read each value
   const needed = new Set<Step>();
@@ -73,7 +73,7 @@ export function executePlan(plan: Plan, x: Tensor, want: string[], source: strin
       if (!needed.has(s)) continue;
       const xs = s.inputs.map((i) => {
         const v = values.get(i);
-        if (!v) throw new TfjsImportError(`${source}: ${s.name} reads ${i} before it is computed (the layers are not in topological order)`);
+        if (!v) throw new TfjsImportError(`${source}: ${s.name} reads ${i} before it is computed (the layers are not in topological order)`, 'TfjsModel.execute');
         return v;
       });
       // a step that hands back one of its inputs gets a view, so disposing the input spares it
@@ -100,13 +100,13 @@ export function executePlan(plan: Plan, x: Tensor, want: string[], source: strin
 
 /** Checks x against the declared input shape (null = any); `spatialFree` lets H and W differ. */
 export function checkInput(op: string, x: unknown, shape: (number | null)[], spatialFree: boolean, disposed: boolean, source: string): asserts x is Tensor {
-  if (disposed) throw new TfjsImportError(`${op}: the model (${source}) was disposed`);
-  if (!(x instanceof Tensor)) throw new TfjsImportError(`${op}: x must be a kiln Tensor, got ${x === null ? 'null' : typeof x}`);
+  if (disposed) throw new TfjsImportError(`the model (${source}) was disposed`, `TfjsModel.${op}`);
+  if (!(x instanceof Tensor)) throw new TfjsImportError(`x must be a kiln Tensor, got ${x === null ? 'null' : typeof x}`, `TfjsModel.${op}`);
   x.assertAlive(op);
   const exp = shape.map((d, i) => (i === 0 || (spatialFree && (i === 1 || i === 2)) ? null : d));
   const ok = x.rank === shape.length && exp.every((d, i) => d === null || d < 0 || d === x.shape[i]);
   if (!ok || x.dtype !== 'float32') {
     const want = `[${exp.map((d) => (d === null || d < 0 ? '*' : d)).join(', ')}] float32`;
-    throw new TfjsImportError(`${op}: x has shape ${fmtShape(x.shape)} (${x.dtype}); the model (${source}) takes ${want} (NHWC, * = any)`);
+    throw new TfjsImportError(`x has shape ${fmtShape(x.shape)} (${x.dtype}); the model (${source}) takes ${want} (NHWC, * = any)`, `TfjsModel.${op}`);
   }
 }
