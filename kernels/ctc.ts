@@ -14,6 +14,8 @@ export interface CtcConfig {
   concat: boolean;
   zeroInfinity: boolean;
   reduction: CtcReduction;
+  /** keep the whole alpha table for the backward pass (else two rows per sequence) */
+  keep: boolean;
 }
 
 /** u32 words of per-sequence metadata (T_n, S_n, label offset, status, log p as f32 bits, pad). */
@@ -28,6 +30,8 @@ export const ctcTuning: { path: 'auto' | 'thread' | 'workgroup' } = { path: 'aut
 
 /** Length of an alpha row: 2 * (the most labels a feasible sequence can have) + 1. */
 export const rowLength = (c: CtcConfig) => 2 * Math.min(c.smax, c.T) + 1;
+/** Alpha rows per sequence: every frame and two rows of beta scratch, or two rolling rows. */
+const alphaRows = (c: CtcConfig) => (c.keep ? c.T + 2 : 2);
 
 /** Workgroup-memory row capacity for the workgroup path (a multiple of 32, fewer pipelines). */
 const maxL = (c: CtcConfig) => Math.max(32, Math.ceil(rowLength(c) / 32) * 32);
@@ -57,7 +61,7 @@ const prog = memo((mode: 'FWD' | 'BWD' | 'REDUCE' | 'STATUS', c: CtcConfig, path
     defines: mode === 'STATUS' ? { REDUCE: true, STATUS: true } : { [mode]: true, THREAD: single || thread },
     overrides: single ? undefined : thread ? { WG } : { WG: wg, MAXL: m, ROWS2: 2 * m },
     workgroups: single ? [1] : thread ? grid(c.N, WG) : [c.N],
-    uniforms: new Uniforms().u32(c.T, c.N, c.C, c.blank, c.smax, rowLength(c), +c.concat, +c.zeroInfinity, RED[c.reduction], 0, 0, 0),
+    uniforms: new Uniforms().u32(c.T, c.N, c.C, c.blank, c.smax, rowLength(c), +c.concat, +c.zeroInfinity, RED[c.reduction], 0, alphaRows(c), +c.keep),
   };
 });
 
@@ -66,14 +70,14 @@ export interface CtcForward {
   nll: Tensor;
   /** [N * META] u32 per-sequence metadata, read by the backward pass and the reduction */
   meta: Tensor;
-  /** [N, T + 2, L] log alpha, and two rows of scratch for beta */
+  /** [N, T + 2, L] log alpha and two rows of beta scratch (cfg.keep), else [N, 2, L] rolling rows */
   alpha: Tensor;
 }
 
 export function ctcForward(lp: Tensor, targets: Tensor, inputLengths: Tensor, targetLengths: Tensor, c: CtcConfig): CtcForward {
   const nll = empty([c.N], 'float32');
   const meta = empty([c.N * META], 'uint32');
-  const alpha = empty([c.N, c.T + 2, rowLength(c)], 'float32');
+  const alpha = empty([c.N, alphaRows(c), rowLength(c)], 'float32');
   if (c.N) engine().dispatch(prog('FWD', c, pathOf(c)), [lp.buffer, targets.buffer, inputLengths.buffer, targetLengths.buffer], [alpha.buffer, meta.buffer, nll.buffer]);
   return { nll, meta, alpha };
 }
@@ -94,6 +98,7 @@ export function ctcStatus(f: CtcForward, c: CtcConfig): Tensor {
 
 /** d(loss)/d(logProbs) [T, N, C] for the upstream gradient dy ([N] for 'none', else a scalar). */
 export function ctcBackward(lp: Tensor, targets: Tensor, f: CtcForward, dy: Tensor, c: CtcConfig): Tensor {
+  if (!c.keep) throw new Error('kiln: ctcBackward needs the forward pass run with keep: true');
   const grad = empty([c.T, c.N, c.C], 'float32');
   if (grad.size) engine().dispatch(prog('BWD', c, pathOf(c)), [lp.buffer, targets.buffer, f.meta.buffer, dy.buffer], [f.alpha.buffer, grad.buffer]);
   return grad;

@@ -17,7 +17,9 @@ struct U {
   L: u32,         // alpha row length: 2 * min(smax, T) + 1
   concat: u32, zeroInf: u32,
   reduction: u32, // 0 none, 1 sum, 2 mean
-  zero: u32, p0: u32, p1: u32,
+  zero: u32,
+  rows: u32,      // alpha rows per sequence: T + 2 (kept for the backward pass), else 2
+  keep: u32,      // 1: keep every alpha row (row t at t), 0: two rows (row t at t & 1)
 }
 
 const NEG: f32 = -1e30;
@@ -86,7 +88,9 @@ fn skip(off: u32, s: u32) -> bool {
 }
 
 fn lpAt(t: u32, n: u32, c: u32) -> f32 { return lp[(t * u.N + n) * u.C + c]; }
-fn aIdx(n: u32, t: u32, s: u32) -> u32 { return (n * (u.T + 2u) + t) * u.L + s; }
+fn aIdx(n: u32, t: u32, s: u32) -> u32 { return (n * u.rows + t) * u.L + s; }
+/** Row of frame t in the forward pass. */
+fn fr(t: u32) -> u32 { return select(t & 1u, t, u.keep == 1u); }
 #endif
 
 #if FWD
@@ -149,8 +153,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (ln > 1u) { alpha[aIdx(n, 0u, 1u)] = max(lpAt(0u, n, label(off, 1u)), NEG); }
   for (var s = 2u; s < ln; s++) { alpha[aIdx(n, 0u, s)] = NEG; }
   for (var t = 1u; t < tn; t++) {
-    let prev = aIdx(n, t - 1u, 0u);
-    let cur = aIdx(n, t, 0u);
+    let prev = aIdx(n, fr(t - 1u), 0u);
+    let cur = aIdx(n, fr(t), 0u);
     // positions that can still reach the end in the remaining frames: s >= ln - 2 * (tn - t)
     let rem = 2u * (tn - t);
     let lo = select(0u, ln - rem, ln > rem);
@@ -166,7 +170,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     for (var s = hi; s < ln; s++) { alpha[cur + s] = NEG; }
   }
-  let last = aIdx(n, tn - 1u, 0u);
+  let last = aIdx(n, fr(tn - 1u), 0u);
   var logp = alpha[last + ln - 1u];
   if (ln > 1u) { logp = lse2(logp, alpha[last + ln - 2u]); }
   finish(n, m, logp);
@@ -194,7 +198,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     var a = NEG;
     if (s < 2u) { a = max(lpAt(0u, n, c), NEG); }
     rows[s] = a;
-    alpha[aIdx(n, 0u, s)] = a;
+    if (u.keep == 1u) { alpha[aIdx(n, 0u, s)] = a; }
   }
   workgroupBarrier();
   for (var t = 1u; t < tn; t++) {
@@ -208,7 +212,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       }
       a = max(a + lpAt(t, n, labs[s]), NEG);
       rows[cur + s] = a;
-      alpha[aIdx(n, t, s)] = a;
+      if (u.keep == 1u) { alpha[aIdx(n, t, s)] = a; }
     }
     workgroupBarrier();
   }

@@ -126,7 +126,8 @@ export function ctcLoss(logProbs: Tensor, targets: Tensor | ArrayLike<number> | 
     }
   }
 
-  const cfg: CtcConfig = { T, N, C, blank, smax, concat, zeroInfinity, reduction };
+  const keep = tracking(logProbs);
+  const cfg: CtcConfig = { T, N, C, blank, smax, concat, zeroInfinity, reduction, keep };
   const own: Tensor[] = [];
   const upload = (v: ArrayLike<number>, shape: number[]) => { const t = tensor(Int32Array.from(v), shape, 'int32'); own.push(t); return t; };
   const tg = tgValues ? upload(tgValues, concat ? [smax] : [N, smax]) : (targets as Tensor);
@@ -147,7 +148,7 @@ export function ctcLoss(logProbs: Tensor, targets: Tensor | ArrayLike<number> | 
     loss = ctcReduce(f, cfg);
     f.nll.dispose();
   }
-  if (tracking(logProbs)) {
+  if (keep) {
     // the saved tensors belong to the tape now: the gradient function disposes them with the step
     return record(OP, [logProbs], loss, ([dy]) => [checked(ctcBackward(logProbs, tg, f, dy!, cfg), `${OP}.grad`)], [tg, f.meta, f.alpha]);
   }
