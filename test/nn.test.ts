@@ -210,14 +210,17 @@ t('stateDict round-trips through safetensors bytes and a checkpoint file; strict
   for (const m of [a, b, c]) m.dispose();
 });
 
-t('a small model trains: Linear regression with SGD, loss falls 20x', async () => {
+t('a small model trains: Linear regression with SGD, loss falls 20x, no tensor left behind per step', async () => {
   const lin = new nn.Linear(3, 1, { seed: 5 });
   const x = kiln.tensor(randArray(64 * 3, 6), [64, 3]);
   const yTrue = kiln.tidy(() => kiln.add(kiln.matMul(x, kiln.tensor([0.5, -1, 2], [3, 1])), 0.3));
   const opt = kiln.sgd(0.5);
   const lossOf = () => kiln.mean(kiln.square(kiln.sub(lin.forward(x), yTrue)));
   const first = (await (kiln.tidy(lossOf)).data())[0];
-  for (let i = 0; i < 60; i++) opt.minimize(lossOf, false, lin.parameters());
+  opt.minimize(lossOf, false, lin.parameters());
+  const live = kiln.memory().numTensors;
+  for (let i = 1; i < 60; i++) opt.minimize(lossOf, false, lin.parameters());
+  assert.is(kiln.memory().numTensors, live, 'memory stays flat over training steps');
   const last = (await (kiln.tidy(lossOf)).data())[0];
   assert.ok(last < first / 20, `loss ${first} -> ${last}`);
   kiln.dispose([x, yTrue]);
