@@ -1,7 +1,10 @@
 // Random path generation (fstrandgen): npath paths from the start, choosing at each state among
 // its arcs and (if final) stopping, uniformly or by weight (log_prob: probability ∝ exp(-w) for
 // tropical/log weights). The result is an unweighted FST of the paths sharing only the start state.
+// Walks that enter a state from which no final state is reachable are rejected and redrawn, so
+// paths follow the selector's distribution conditioned on success (and never loop forever).
 import { VectorFst, NO_STATE, KilnFstError, type Arc } from './fst.ts';
+import { coaccessible } from './props.ts';
 
 export interface RandGenOptions {
   npath?: number;
@@ -35,6 +38,8 @@ export function randGen<W>(f: VectorFst<W>, opts: RandGenOptions = {}): VectorFs
   out.isymbols = f.isymbols;
   out.osymbols = f.osymbols;
   if (f.start === NO_STATE) return out;
+  const live = coaccessible(f);
+  if (!live[f.start]) throw new KilnFstError('randGen: the FST accepts nothing (no final state is reachable from the start)');
   const start = out.addState();
   out.setStart(start);
   const maxTries = opts.maxTries ?? 1000 * Math.max(1, npath);
@@ -43,7 +48,7 @@ export function randGen<W>(f: VectorFst<W>, opts: RandGenOptions = {}): VectorFs
     let path: Arc<W>[] | null = null;
     while (!path) {
       if (++tries > maxTries) throw new KilnFstError(`randGen: no successful path of length <= ${maxLength} found in ${maxTries} draws (does the FST accept anything?)`);
-      path = draw(f, rand, select, maxLength);
+      path = draw(f, live, rand, select, maxLength);
     }
     let s = start;
     for (const a of path) {
@@ -56,7 +61,8 @@ export function randGen<W>(f: VectorFst<W>, opts: RandGenOptions = {}): VectorFs
   return out;
 }
 
-function draw<W>(f: VectorFst<W>, rand: () => number, select: string, maxLength: number): Arc<W>[] | null {
+/** One random walk from the start; null (rejected) when it enters a state that cannot reach a final state or gets too long. */
+function draw<W>(f: VectorFst<W>, live: Uint8Array, rand: () => number, select: string, maxLength: number): Arc<W>[] | null {
   const path: Arc<W>[] = [];
   let s = f.start;
   for (;;) {
@@ -79,5 +85,6 @@ function draw<W>(f: VectorFst<W>, rand: () => number, select: string, maxLength:
     if (path.length >= maxLength) return null;
     path.push(arcs[pick]);
     s = arcs[pick].nextstate;
+    if (!live[s]) return null;
   }
 }
