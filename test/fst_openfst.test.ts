@@ -65,19 +65,20 @@ t('constructions, shortest paths, push and prune agree with OpenFst on random FS
     const w = (seededRng(i + 7)() * 3 + 0.0005).toFixed(4);
     cases.push({ a: a.fst, b: b.fst, at: a.text, bt: b.text, w });
   }
-  const ops: { name: string; cmd: string; kiln: (c: typeof cases[0]) => string; nbest?: boolean }[] = [
-    { name: 'union', cmd: 'fstunion $1 $2 | fstprint', kiln: (c) => printFst(union(c.a, c.b)) },
-    { name: 'concat', cmd: 'fstconcat $1 $2 | fstprint', kiln: (c) => printFst(concat(c.a, c.b)) },
-    { name: 'closure', cmd: 'fstclosure $1 | fstprint', kiln: (c) => printFst(closure(c.a)) },
-    { name: 'closure+', cmd: 'fstclosure --closure_plus $1 | fstprint', kiln: (c) => printFst(closure(c.a, 'plus')) },
-    { name: 'reverse', cmd: 'fstreverse $1 | fstprint', kiln: (c) => printFst(reverse(c.a)) },
-    { name: 'connect', cmd: 'fstconnect $1 | fstprint', kiln: (c) => printFst(connect(c.a)) },
+  // exact: the printed text must be byte-identical to OpenFst's (no arithmetic on weights).
+  const ops: { name: string; cmd: string; kiln: (c: typeof cases[0]) => string; nbest?: boolean; exact?: boolean }[] = [
+    { name: 'union', cmd: 'fstunion $1 $2 | fstprint', kiln: (c) => printFst(union(c.a, c.b)), exact: true },
+    { name: 'concat', cmd: 'fstconcat $1 $2 | fstprint', kiln: (c) => printFst(concat(c.a, c.b)), exact: true },
+    { name: 'closure', cmd: 'fstclosure $1 | fstprint', kiln: (c) => printFst(closure(c.a)), exact: true },
+    { name: 'closure+', cmd: 'fstclosure --closure_plus $1 | fstprint', kiln: (c) => printFst(closure(c.a, 'plus')), exact: true },
+    { name: 'reverse', cmd: 'fstreverse $1 | fstprint', kiln: (c) => printFst(reverse(c.a)), exact: true },
+    { name: 'connect', cmd: 'fstconnect $1 | fstprint', kiln: (c) => printFst(connect(c.a)), exact: true },
     { name: 'shortestpath', cmd: 'fstshortestpath $1 | fstprint', kiln: (c) => printFst(shortestPath(c.a)), nbest: true },
     { name: 'shortestpath n=4', cmd: 'fstshortestpath --nshortest=4 $1 | fstprint', kiln: (c) => printFst(shortestPath(c.a, { nshortest: 4 })), nbest: true },
     { name: 'push', cmd: 'fstpush --push_weights $1 | fstprint', kiln: (c) => printFst(push(c.a)) },
     { name: 'push to_final', cmd: 'fstpush --push_weights --to_final $1 | fstprint', kiln: (c) => printFst(push(c.a, { toFinal: true })) },
     { name: 'push remove_total_weight', cmd: 'fstpush --push_weights --remove_total_weight $1 | fstprint', kiln: (c) => printFst(push(c.a, { removeTotalWeight: true })) },
-    { name: 'prune', cmd: 'fstprune --weight=$W $1 | fstprint', kiln: (c) => printFst(prune(c.a, { weight: Number(c.w) })) },
+    { name: 'prune', cmd: 'fstprune --weight=$W $1 | fstprint', kiln: (c) => printFst(prune(c.a, { weight: Number(c.w) })), exact: true },
   ];
   const res = openfstBatch(cases.map((c) => ({ inputs: [c.at, c.bt], cmds: ops.map((o) => `W=${c.w}; ${o.cmd}`) })));
   let compared = 0;
@@ -93,6 +94,9 @@ t('constructions, shortest paths, push and prune agree with OpenFst on random FS
         nbestTotal++;
         if (got === r.out) exactNBest++;
         expectSameNBest(fromOpenFst(got), fromOpenFst(r.out), 1e-4, what);
+      } else if (op.exact) {
+        if (got !== r.out) expectSameText(got, r.out, 0, what);
+        assert.is(got, r.out, what);
       } else {
         expectSameText(got, r.out, 1e-4, what);
       }
@@ -109,13 +113,13 @@ t('arcsort, project, invert, connect, shortest distance (tropical and log) and l
   const M = Math.max(1, Math.round((N * 2) / K)); // 2N random FSTs per op
   const trop = Array.from({ length: M }, (_, i) => combined(i + 1, K, TropicalSemiring));
   const logs = Array.from({ length: M }, (_, i) => combined(i + 101, K, LogSemiring, { weightRange: [0.5, 4], oneProb: 0 }));
-  const tOps: { name: string; cmd: string; kiln: (f: VectorFst<number>) => string }[] = [
-    { name: 'arcsort', cmd: 'fstarcsort $1 | fstprint', kiln: (f) => printFst(arcSort(f)) },
-    { name: 'arcsort olabel', cmd: 'fstarcsort --sort_type=olabel $1 | fstprint', kiln: (f) => printFst(arcSort(f, 'olabel')) },
-    { name: 'project', cmd: 'fstproject $1 | fstprint', kiln: (f) => printFst(project(f)) },
-    { name: 'project output', cmd: 'fstproject --project_type=output $1 | fstprint', kiln: (f) => printFst(project(f, 'output')) },
-    { name: 'invert', cmd: 'fstinvert $1 | fstprint', kiln: (f) => printFst(invert(f)) },
-    { name: 'connect', cmd: 'fstconnect $1 | fstprint', kiln: (f) => printFst(connect(f)) },
+  const tOps: { name: string; cmd: string; kiln: (f: VectorFst<number>) => string; exact?: boolean }[] = [
+    { name: 'arcsort', cmd: 'fstarcsort $1 | fstprint', kiln: (f) => printFst(arcSort(f)), exact: true },
+    { name: 'arcsort olabel', cmd: 'fstarcsort --sort_type=olabel $1 | fstprint', kiln: (f) => printFst(arcSort(f, 'olabel')), exact: true },
+    { name: 'project', cmd: 'fstproject $1 | fstprint', kiln: (f) => printFst(project(f)), exact: true },
+    { name: 'project output', cmd: 'fstproject --project_type=output $1 | fstprint', kiln: (f) => printFst(project(f, 'output')), exact: true },
+    { name: 'invert', cmd: 'fstinvert $1 | fstprint', kiln: (f) => printFst(invert(f)), exact: true },
+    { name: 'connect', cmd: 'fstconnect $1 | fstprint', kiln: (f) => printFst(connect(f)), exact: true },
     { name: 'shortestdistance', cmd: 'fstshortestdistance $1', kiln: (f) => distanceText(f, false) },
     { name: 'shortestdistance reverse', cmd: 'fstshortestdistance --reverse $1', kiln: (f) => distanceText(f, true) },
   ];
@@ -133,7 +137,9 @@ t('arcsort, project, invert, connect, shortest distance (tropical and log) and l
     ops.forEach((op, k) => {
       const o = r.all[k];
       if (o.code !== 0) assert.unreachable(`OpenFst ${op.cmd} failed on ${tag}: ${o.err}`);
-      expectSameText(op.kiln(f), o.out, 1e-4, `${tag} ${op.name}`);
+      const got = op.kiln(f);
+      expectSameText(got, o.out, op.exact ? 0 : 1e-4, `${tag} ${op.name}`);
+      if (op.exact) assert.is(got, o.out, `${tag} ${op.name}`);
       compared += K;
     });
   };
@@ -141,6 +147,58 @@ t('arcsort, project, invert, connect, shortest distance (tropical and log) and l
   logs.forEach((f, i) => check(f.fst, lOps, res[M + i], `log batch ${i}`));
   console.log(`  fst vs OpenFst: ${compared} random-FST comparisons in ${M * 2} batched OpenFst inputs (${K} FSTs each)`);
   assert.ok(compared > 0);
+});
+
+t('kiln fst CLI prints what fstcompile | fstOP | fstprint prints', async () => {
+  if (skipWithoutOpenFst('kiln fst CLI vs OpenFst')) return;
+  const { fstCli } = await import('../src/cli/fst.ts');
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'kiln-fstcli-'));
+  const runs: { args: string[]; cmd: string; inputs: string[]; tol: number }[] = [];
+  try {
+    for (let i = 0; i < 12; i++) {
+      const a = asCompiled(randomFst(900 + i, caseOptions(900 + i))).text;
+      const b = asCompiled(randomFst(1900 + i, caseOptions(1900 + i))).text;
+      const fa = join(dir, `a${i}.txt`); writeFileSync(fa, a);
+      const fb = join(dir, `b${i}.txt`); writeFileSync(fb, b);
+      const w = (0.5 + (i % 5) * 0.3).toFixed(1);
+      const unary: [string[], string, number][] = [
+        [['arcsort', '--sort_type=olabel'], 'fstarcsort --sort_type=olabel', 0], [['connect'], 'fstconnect', 0],
+        [['project', '--project_type=output'], 'fstproject --project_type=output', 0], [['invert'], 'fstinvert', 0],
+        [['reverse'], 'fstreverse', 0], [['closure'], 'fstclosure', 0], [['closure', '--closure_plus'], 'fstclosure --closure_plus', 0],
+        [['prune', `--weight=${w}`], `fstprune --weight=${w}`, 0], [['push', '--push_weights', '--to_final'], 'fstpush --push_weights --to_final', 1e-4],
+        [['shortestpath', '--nshortest=3'], 'fstshortestpath --nshortest=3', 1e-4],
+      ];
+      for (const [args, tool, tol] of unary) runs.push({ args: [...args, fa], cmd: `${tool} $1 | fstprint`, inputs: [a], tol });
+      runs.push({ args: ['shortestdistance', fa], cmd: 'fstshortestdistance $1', inputs: [a], tol: 1e-4 });
+      runs.push({ args: ['shortestdistance', '--reverse', fa], cmd: 'fstshortestdistance --reverse $1', inputs: [a], tol: 1e-4 });
+      runs.push({ args: ['union', fa, fb], cmd: 'fstunion $1 $2 | fstprint', inputs: [a, b], tol: 0 });
+      runs.push({ args: ['concat', fa, fb], cmd: 'fstconcat $1 $2 | fstprint', inputs: [a, b], tol: 0 });
+    }
+    const want = openfstBatch(runs.map((r) => ({ inputs: r.inputs, cmd: r.cmd })));
+    let identical = 0;
+    for (let k = 0; k < runs.length; k++) {
+      const out: string[] = [];
+      const err: string[] = [];
+      const [log, error] = [console.log, console.error];
+      console.log = (...m: unknown[]) => { out.push(m.join(' ')); };
+      console.error = (...m: unknown[]) => { err.push(m.join(' ')); };
+      let code: number;
+      try { code = await fstCli(runs[k].args); } finally { console.log = log; console.error = error; }
+      const text = out.map((l) => l + '\n').join('');
+      const what = `kiln fst ${runs[k].args.join(' ')} vs ${runs[k].cmd}`;
+      assert.is(code, 0, `${what}: ${err.join('\n')}`);
+      assert.is(want[k].code, 0, `${what}: OpenFst failed: ${want[k].err}`);
+      if (runs[k].tol === 0) assert.is(text, want[k].out, what);
+      else expectSameText(text, want[k].out, runs[k].tol, what);
+      if (text === want[k].out) identical++;
+    }
+    console.log(`  kiln fst CLI vs OpenFst: ${runs.length} runs, ${identical} byte-identical`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 t.run();
