@@ -71,6 +71,7 @@ function modelSuite(sp: Spec): Suite {
   let w: Record<string, TFTensor> = {};
   const build = async () => {
     const m = sp.build();
+    if (sp.tfjsSkip) return m; // no tfjs side: keep no copy of the weights
     const v: typeof values = {};
     for (const [k, p] of Object.entries(m.params)) v[k] = { data: (await p.data()) as Float32Array, shape: [...p.shape] };
     values = v;
