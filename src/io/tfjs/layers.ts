@@ -252,7 +252,7 @@ export function buildLayersPlan(mj: ModelJson, store: WeightStore, opts: { fuse?
     if (own === 'relu' || own === 'relu6') act = own;
     const post = own !== 'linear' && act === 'linear' ? actFn(own) : null;
     // folded weights (float64 arithmetic, rounded once)
-    const kernel = Float32Array.from(kw.values as Float32Array);
+    const kernel = new Float32Array(kw.values as Float32Array);
     const bias = new Float32Array(cout);
     if (bw) bias.set(bw.values as Float32Array);
     if (bn) {
@@ -289,8 +289,8 @@ export function buildLayersPlan(mj: ModelJson, store: WeightStore, opts: { fuse?
         if (padLayer && n === padLayer.name) return pad(x, [[0, 0], ...zeroPads(padLayer.config.padding), [0, 0]]);
         if (bn && n === bn.name) return conv(x, K, B, 'linear');
         // the raw conv output: unfolded weights, uploaded on first use
-        rawK ??= store.upload(Float32Array.from(kw.values as Float32Array), kw.shape);
-        if (bw) rawB ??= store.upload(Float32Array.from(bw.values as Float32Array), [cout]);
+        rawK ??= store.upload(kw.values as Float32Array, kw.shape);
+        if (bw) rawB ??= store.upload(bw.values as Float32Array, [cout]);
         return conv(x, rawK, rawB, bn ? 'linear' : act);
       },
     };

@@ -54,6 +54,7 @@ export function parseJsLiteral(text: string, start = 0): { value: unknown; end: 
       else return;
     }
   };
+  let nextBs = -1; // the next backslash at or after i (Infinity: none left)
   const str = (): string => {
     const q = text[i];
     let out = '';
@@ -73,9 +74,11 @@ export function parseJsLiteral(text: string, start = 0): { value: unknown; end: 
         else { out += n; i += 2; }
         continue;
       }
-      // fast path: copy a run of plain characters
-      let j = i;
-      while (j < text.length && text[j] !== q && text[j] !== '\\') j++;
+      // fast path: copy the run of plain characters up to the next quote or backslash
+      if (nextBs < i) { nextBs = text.indexOf('\\', i); if (nextBs < 0) nextBs = Infinity; }
+      let j = text.indexOf(q, i);
+      if (j < 0) j = text.length;
+      if (nextBs < j) j = nextBs;
       out += text.slice(i, j);
       i = j;
     }

@@ -40,6 +40,10 @@ export function float16ToFloat32(h: number): number {
   return s * (1 + m / 1024) * 2 ** (e - 15);
 }
 
+function dequantU8(q: Uint8Array, scale: number, min: number, out: Float32Array): void {
+  for (let i = 0; i < q.length; i++) out[i] = q[i] * scale + min;
+}
+
 /** Decodes one tensor from `bytes` (exactly its stored bytes). */
 export function decodeWeight(w: WeightEntry, bytes: Uint8Array, source = 'weights'): DecodedWeight {
   const n = numel(w.shape);
@@ -49,18 +53,22 @@ export function decodeWeight(w: WeightEntry, bytes: Uint8Array, source = 'weight
   const dtype = w.dtype as WeightDType;
   const q = w.quantization;
   if (q) {
-    const raw = new Float64Array(n);
+    if (dtype !== 'float32' && dtype !== 'int32') throw new TfjsImportError(`${source}: weight ${w.name}: quantized ${dtype} weights are not supported (float32 and int32 are)`);
+    // each value computed in float64, rounded once when stored (float32) or by Math.round (int32)
+    const out = dtype === 'float32' ? new Float32Array(n) : new Int32Array(n);
+    const round = dtype === 'int32';
     if (q.dtype === 'float16') {
-      for (let i = 0; i < n; i++) raw[i] = float16ToFloat32(dv.getUint16(2 * i, true));
+      for (let i = 0; i < n; i++) out[i] = float16ToFloat32(dv.getUint16(2 * i, true));
     } else {
       if (typeof q.scale !== 'number' || typeof q.min !== 'number') {
         throw new TfjsImportError(`${source}: weight ${w.name} is ${q.dtype}-quantized but its quantization lacks a numeric scale and min`);
       }
-      for (let i = 0; i < n; i++) raw[i] = (q.dtype === 'uint8' ? bytes[i] : dv.getUint16(2 * i, true)) * q.scale + q.min;
+      const { scale, min } = q;
+      if (q.dtype === 'uint8' && !round) dequantU8(bytes, scale, min, out as Float32Array);
+      else if (q.dtype === 'uint8') for (let i = 0; i < n; i++) out[i] = Math.round(bytes[i] * scale + min);
+      else for (let i = 0; i < n; i++) { const v = dv.getUint16(2 * i, true) * scale + min; out[i] = round ? Math.round(v) : v; }
     }
-    if (dtype === 'float32') return { name: w.name, shape: w.shape, dtype, values: Float32Array.from(raw) };
-    if (dtype === 'int32') return { name: w.name, shape: w.shape, dtype, values: Int32Array.from(raw, Math.round) };
-    throw new TfjsImportError(`${source}: weight ${w.name}: quantized ${dtype} weights are not supported (float32 and int32 are)`);
+    return { name: w.name, shape: w.shape, dtype, values: out };
   }
   if (dtype === 'float32') {
     const v = new Float32Array(n);
@@ -136,9 +144,10 @@ export function shardBytes(file: Uint8Array, name: string): Uint8Array {
 
 /** Strict base64 decoding (standard alphabet, optional padding; whitespace ignored). */
 export function base64Bytes(s: string, name = 'base64'): Uint8Array {
-  const t = s.replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(t) || t.replace(/=+$/, '').length % 4 === 1) {
-    throw new TfjsImportError(`${name}: the exported string is not base64 weight data`);
-  }
-  return new Uint8Array(Buffer.from(t, 'base64'));
+  const t = /\s/.test(s) ? s.replace(/\s+/g, '') : s;
+  const buf = Buffer.from(t, 'base64');
+  // Node skips characters outside the alphabet; re-encoding and comparing catches them (native, fast)
+  const unpad = (x: string) => x.replace(/=+$/, '');
+  if (unpad(buf.toString('base64')) !== unpad(t)) throw new TfjsImportError(`${name}: the exported string is not base64 weight data`);
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
