@@ -128,7 +128,7 @@ t('families kiln cannot run yet are SKIPs naming the missing op', async () => {
     }
   }
   assert.is(rep.passed + rep.failed + rep.skipped, rep.cases.length);
-  assert.ok(rep.skipped > 0 && rep.passed >= 18, rep.summary);
+  assert.ok(rep.passed >= 18, rep.summary);
 });
 
 t('the matMul-based mappings (pointwise conv, hierarchical softmax) pass with a reference matMul', async () => {
@@ -174,7 +174,7 @@ t('--json prints a machine-readable report', async () => {
   assert.is(c.gradsChecked, true);
   assert.ok(c.checked.includes('grads.logits'), c.checked.join(', '));
   assert.type(c.errors['grads.logits'].maxAbsErr, 'number');
-  assert.match(rep.cases.find((r: CaseResult) => r.id === 'ctc/ctc_T8_N2_C5').reason, /ctcLoss/);
+  assert.match(rep.cases.find((r: CaseResult) => r.id === 'ctc/ctc_T8_N2_C5').op, /ctcLoss/);
   assert.match(rep.summary, SUMMARY);
 });
 

@@ -325,13 +325,28 @@ function ctcFamily(c: GoldenCase): Plan {
   };
 }
 
-// ---- families whose kernels kiln does not have yet --------------------------------------------
+// ---- recurrent cells and sequences -------------------------------------------------------------
 
-/** A plan that only names the kiln op the family needs: SKIP until it exists and is mapped here. */
-const pending = (op: string, ...needs: string[]): Plan => ({ op, needs: needs.length ? needs : [op] });
-
-const recurrent = (cell: string, seq: string) => (c: GoldenCase): Plan =>
-  (c.params.seq_len !== undefined || c.params.time_major !== undefined ? pending(seq) : pending(cell));
+/** LSTM/GRU cells and time-major sequences in PyTorch's layout (W_ih, W_hh, b_ih, b_hh). */
+function recurrent(kind: 'lstm' | 'gru') {
+  return (c: GoldenCase): Plan => {
+    const f = kind;
+    const order = str(c.params.gate_order);
+    const want = kind === 'lstm' ? 'i,f,g,o' : 'r,z,n';
+    if (order !== undefined && order.replace(/\s/g, '') !== want) return { op: kind, needs: [], skip: `${kind} gate_order ${JSON.stringify(order)} is not mapped (${want} is, PyTorch's)` };
+    const weights = (i: Record<string, Tensor>) => ({ wIh: need(i, 'W_ih', f), wHh: need(i, 'W_hh', f), bIh: i.b_ih ?? null, bHh: i.b_hh ?? null });
+    const seq = c.params.seq_len !== undefined || c.params.time_major !== undefined || c.inputs.h0 !== undefined;
+    if (seq) {
+      if (c.params.time_major === false) return { op: kind, needs: [], skip: `${kind} with time_major false is not mapped (transpose to [T, N, I] first)` };
+      return kind === 'lstm'
+        ? { op: 'lstm', needs: ['lstm'], forward: (k, i) => k.lstm(need(i, 'x', f), weights(i), { h0: i.h0, c0: i.c0 }) }
+        : { op: 'gru', needs: ['gru'], forward: (k, i) => k.gru(need(i, 'x', f), weights(i), { h0: i.h0 }) };
+    }
+    return kind === 'lstm'
+      ? { op: 'lstmCell', needs: ['lstmCell'], forward: (k, i) => { const o = k.lstmCell(need(i, 'x', f), need(i, 'h', f), need(i, 'c', f), weights(i)); return { h_next: o.h, c_next: o.c }; } }
+      : { op: 'gruCell', needs: ['gruCell'], forward: (k, i) => ({ h_next: k.gruCell(need(i, 'x', f), need(i, 'h', f), weights(i)) }) };
+  };
+}
 
 /** family -> mapper. Add a family here; a family not listed is a SKIP naming it. */
 export const FAMILIES: Record<string, FamilyMapper> = {
@@ -346,7 +361,7 @@ export const FAMILIES: Record<string, FamilyMapper> = {
   batchnorm_inference: batchNormInference,
   instance_norm: instanceNormFamily,
   conditional_instance_norm: conditionalInstanceNormFamily,
-  lstm: recurrent('lstmCell', 'lstm'),
-  gru: recurrent('gruCell', 'gru'),
+  lstm: recurrent('lstm'),
+  gru: recurrent('gru'),
   ctc: ctcFamily,
 };
