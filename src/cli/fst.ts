@@ -181,8 +181,7 @@ export async function fstCli(argv: string[]): Promise<number> {
       }
       case 'rmepsilon': {
         const fn = await optionalAlgorithm(op, 'rmepsilon.ts', 'rmEpsilon');
-        result = fn(a);
-        if (!boolFlag(flags, 'connect', true)) { /* rmEpsilon always trims; --connect=false is accepted for compatibility */ }
+        result = fn(a, { connect: boolFlag(flags, 'connect', true), ...(delta === undefined ? {} : { delta }) });
         break;
       }
       case 'shortestpath': {

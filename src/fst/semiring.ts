@@ -100,7 +100,8 @@ function makeNumeric(name: string, kind: 'tropical' | 'log', bits: 32 | 64): Sem
     member: (a) => a === a && a !== -Infinity,
     reverse: (a) => a,
     hashKey: (a, delta = K_DELTA) => String(quantizeNum(a, delta)),
-    toString: (a) => formatG(a, precision),
+    // Printed as the float32 OpenFst would hold (a float64 value slipped in by a caller prints the same as fstprint would print it).
+    toString: (a) => formatG(round(a), precision),
     parse: (s) => parseFloatWeight(s, round),
     idempotent: kind === 'tropical',
     commutative: true,
