@@ -187,8 +187,15 @@ t('layers built and saved by tfjs-layers (separable, depthwise x2, BN, pools, co
   const inp = tfl.input({ shape: [12, 10, 3] });
   const c1 = tfl.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', name: 'c1' }).apply(inp) as never;
   const bn = tfl.layers.batchNormalization({ name: 'bn' }).apply(c1) as never;
-  const dw = tfl.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'valid', useBias: true, name: 'dw' }).apply(bn) as never;
-  const lr = tfl.layers.leakyReLU({ alpha: 0.1, name: 'lr' }).apply(dw) as never;
+  // ZeroPadding2D -> valid depthwise (multiplier 2) -> BN -> ReLU(6): one fused kiln step
+  const zp0 = tfl.layers.zeroPadding2d({ padding: [[0, 1], [1, 1]], name: 'zp0' }).apply(bn) as never;
+  const dw = tfl.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'valid', useBias: true, name: 'dw' }).apply(zp0) as never;
+  const bn2 = tfl.layers.batchNormalization({ name: 'bn2', epsilon: 0.01 }).apply(dw) as never;
+  const r6 = tfl.layers.reLU({ maxValue: 6, name: 'r6' }).apply(bn2) as never;
+  // conv (linear, no bias) -> BN (no scale) -> LeakyReLU: BN folded, the activation separate
+  const c2 = tfl.layers.conv2d({ filters: 12, kernelSize: 1, useBias: false, name: 'c2' }).apply(r6) as never;
+  const bn3 = tfl.layers.batchNormalization({ name: 'bn3', scale: false }).apply(c2) as never;
+  const lr = tfl.layers.leakyReLU({ alpha: 0.1, name: 'lr' }).apply(bn3) as never;
   const sep = tfl.layers.separableConv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'sigmoid', name: 'sep' }).apply(lr) as never;
   const mp = tfl.layers.maxPooling2d({ poolSize: 2, strides: 1, padding: 'same', name: 'mp' }).apply(sep) as never;
   const ap = tfl.layers.averagePooling2d({ poolSize: 2, strides: 1, padding: 'valid', name: 'ap' }).apply(sep) as never;
@@ -202,8 +209,12 @@ t('layers built and saved by tfjs-layers (separable, depthwise x2, BN, pools, co
   const out = tfl.layers.dense({ units: 4, activation: 'softmax', name: 'out' }).apply(drop) as never;
   const tm = tfl.model({ inputs: inp, outputs: out });
   // non-trivial batch-norm statistics
-  const bnl = tm.getLayer('bn');
-  bnl.setWeights(bnl.getWeights().map((w, i) => tf.add(tf.mul(tf.randomUniform(w.shape, 0, 1, 'float32', 5 + i), i === 3 ? 2 : 1), i === 3 ? 0.1 : -0.3)));
+  for (const [k, name] of ['bn', 'bn2', 'bn3'].entries()) {
+    const l = tm.getLayer(name);
+    const ws = l.getWeights();
+    // [gamma,] beta, moving mean, moving variance (> 0)
+    l.setWeights(ws.map((w, i) => (i === ws.length - 1 ? tf.add(tf.randomUniform(w.shape, 0, 2, 'float32', 9 + k), 0.1) : tf.randomUniform(w.shape, -0.5, 1, 'float32', 5 + i + 10 * k))));
+  }
   let artifacts!: import('@tensorflow/tfjs-core').io.ModelArtifacts;
   await tm.save(tf.io.withSaveHandler(async (a) => { artifacts = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }));
   const manifest = [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }];
@@ -211,7 +222,7 @@ t('layers built and saved by tfjs-layers (separable, depthwise x2, BN, pools, co
   const x2 = new Float32Array(2 * img.length);
   x2.set(img);
   x2.set(img.map((v) => 1 - v), img.length);
-  const names = ['out', 'c1', 'bn', 'dw', 'sep', 'cat', 'gap'];
+  const names = ['out', 'c1', 'bn', 'zp0', 'dw', 'bn2', 'r6', 'c2', 'bn3', 'lr', 'sep', 'cat', 'gap'];
   const sub = tfl.model({ inputs: tm.inputs, outputs: names.map((n) => tm.getLayer(n).output as never) });
   const ts = sub.predict(tf.tensor(x2, [2, 12, 10, 3])) as import('@tensorflow/tfjs-core').Tensor[];
   const want = await Promise.all(ts.map((y) => y.data()));
@@ -226,7 +237,10 @@ t('layers built and saved by tfjs-layers (separable, depthwise x2, BN, pools, co
     }
     if (fuse) {
       // conv + relu fused (the BN after a non-linear conv activation cannot be folded)
-      assert.ok(/c1\s+Conv2D 3x3\/2 -> 8 \+relu/.test(model.summary()), model.summary());
+      const sum = model.summary();
+      assert.ok(/c1\s+Conv2D 3x3\/2 -> 8 \+relu/.test(sum), sum);
+      assert.ok(/r6\s+ZeroPadding2D \[\[0,1\],\[1,1\]\] \+ DepthwiseConv2D 3x3\/1 -> 16 \+BatchNormalization \(folded\) \+relu6 .*zp0, dw, bn2/.test(sum), sum);
+      assert.ok(/bn3\s+Conv2D 1x1\/1 -> 12 \+BatchNormalization \(folded\) .*c2/.test(sum), sum);
     }
     kiln.dispose([...ys, x]);
     model.dispose();
