@@ -64,6 +64,36 @@ t('lexicon: optional space closure, weights, alternatives, disambiguation', () =
   assert.is(transduce(D, keys(D, 'well')).size, 0);
 });
 
+t('lexicon: random word lists of 1, 3, 17, 129 words: each key sequence gives exactly its words', () => {
+  const r = kiln.rng(99);
+  const rnd = (n: number) => Math.floor(r() * n);
+  for (const n of [1, 3, 17, 129]) {
+    const words = new Set<string>();
+    while (words.size < n) words.add(Array.from({ length: 1 + rnd(5) }, () => "abc'"[rnd(4)]).join('').replace(/^'+|'+$/g, '') || 'a');
+    const list = [...words];
+    const L = buildLexicon(list, { disambiguate: true, optionalSpace: false });
+    // Expected: key sequence (with apostrophes optional) -> set of words.
+    const want = new Map<string, Set<string>>();
+    for (const w of list) {
+      const forms = new Set([w, w.replace(/'/g, '')]);
+      const at = [...w].flatMap((c, i) => (c === "'" ? [i] : []));
+      for (let m = 0; m < 1 << at.length; m++) forms.add([...w].filter((_, i) => !at.some((p, j) => p === i && m & (1 << j))).join(''));
+      for (const f of forms) if (f) { if (!want.has(f)) want.set(f, new Set()); want.get(f)!.add(w); }
+    }
+    for (const [keysTyped, ws] of want) {
+      const got = new Set<string>();
+      const base = keys(L, keysTyped);
+      if (ws.size === 1) for (const o of transduce(L, base).keys()) got.add(o);
+      else for (let d = 1; d <= ws.size; d++) for (const o of transduce(L, [...base, L.isymbols!.find(`#${d}`)]).keys()) got.add(o);
+      assert.equal([...got].sort(), [...ws].sort(), `${n} words, keys '${keysTyped}'`);
+    }
+    // Every first arc carries a word, nothing else does; one first arc per (first key, word).
+    let first = 0;
+    for (const a of L.arcs(L.start)) { assert.ok(a.olabel !== EPSILON); first++; }
+    assert.ok(first >= list.length && first <= 2 * list.length);
+  }
+});
+
 t('lexicon: errors (empty list, unknown key, empty word, conflicting duplicates)', () => {
   expectThrows(() => buildLexicon([]), /buildLexicon/, /empty/);
   const ks = new SymbolTable('k');
@@ -133,10 +163,10 @@ t('n-gram: every history sums to 1 over vocabulary + </s> (orders 1-4, model and
 
 t('n-gram: high orders over a large vocabulary (string n-gram keys) agree with low orders (packed keys)', () => {
   // 600 words, order 6: 603^6 > 2^53, so the counts use string keys; order 3 uses packed numbers.
-  let x = 12345;
-  const rnd = () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
-  const sents = Array.from({ length: 1500 }, () => Array.from({ length: 3 + Math.floor(rnd() * 8) }, () => `w${Math.floor(rnd() * rnd() * 600)}`));
+  const rnd = kiln.rng(12345);
+  const sents = Array.from({ length: 600 }, () => Array.from({ length: 3 + Math.floor(rnd() * 8) }, () => `w${Math.floor(rnd() * 600)}`));
   const m6 = estimateKneserNey(sents, { order: 6 });
+  assert.ok(Math.pow(m6.vocabulary().length + 1, 6) > 2 ** 53, `vocabulary ${m6.vocabulary().length} too small for string keys`);
   const m3 = estimateKneserNey(sents, { order: 3 });
   // Unigram and bigram levels use the same continuation counts and discounts in both models.
   for (const k of [0, 1]) {
@@ -227,7 +257,7 @@ const HINDI: { from: string; to: string; weight?: number }[] = [
   { from: 'd', to: 'द' }, { from: 'dh', to: 'ध' }, { from: 't', to: 'त' }, { from: 't', to: 'ट', weight: 0.5 },
   { from: 'th', to: 'थ' }, { from: 'th', to: 'त', weight: 0.7 }, { from: 'n', to: 'न' }, { from: 'n', to: 'ं', weight: 0.3 },
   { from: 'aa', to: 'ा' }, { from: 'a', to: '' }, { from: 'a', to: 'ा', weight: 1 }, { from: 'i', to: 'ि' }, { from: 'ee', to: 'ी' },
-  { from: 'h', to: 'ह' }, { from: 'm', to: 'म' },
+  { from: 'h', to: 'ह' }, { from: 'm', to: 'म' }, { from: 'ksh', to: 'क्ष' }, { from: 'k', to: 'क' }, { from: 's', to: 'स' },
 ];
 
 t('transliteration: daanth and daant both map to दांत', async () => {
@@ -235,6 +265,9 @@ t('transliteration: daanth and daant both map to दांत', async () => {
   const typed = (s: string) => [...s].map((c) => T.isymbols!.find(c));
   // Free transliteration (no lexicon): both spellings can produce दांत.
   for (const s of ['daanth', 'daant']) assert.ok(transduce(T, typed(s)).has('द ा ं त'), s);
+  // Multi-character rules on both sides: ksh -> क्ष (3 code points), cheaper than k+s+h.
+  const ksh = [...transduce(T, typed('ksh'))].sort((a, b) => a[1] - b[1]);
+  assert.equal(ksh.map(([o]) => o).sort(), ['क ् ष', 'क स ह'].sort());
   // With a native word list: typed ∘ T ∘ words, best path = दांत for both spellings.
   const words = stringsAcceptor(['दांत', 'दात', 'दान', 'थान', 'धन'], T.osymbols!);
   for (const s of ['daanth', 'daant']) {

@@ -305,25 +305,30 @@ export function ngramFst(model: NgramModel, opts: NgramFstOptions = {}): VectorF
   };
   const bl = opts.backoffLabel === undefined ? 0 : label(opts.backoffLabel);
   // Longest suffix of the word list ws that is a history state.
-  const dest = (ws: string[]): number => {
-    for (let i = Math.max(0, ws.length - (N - 1)); i <= ws.length; i++) {
-      const s = stateOf.get(ws.slice(i).join(' '));
-      if (s !== undefined) return s;
+  // Longest suffix of the n-gram g (k words) that is a history state (at most N - 1 words).
+  const dest = (g: string, k: number): number => {
+    let t = g;
+    for (let drop = 0; drop < k; drop++) {
+      if (k - drop <= N - 1) {
+        const s = stateOf.get(t);
+        if (s !== undefined) return s;
+      }
+      t = t.slice(t.indexOf(' ') + 1);
     }
     return stateOf.get('')!;
   };
   for (let k = 1; k <= N; k++) {
     for (const [g, e] of model.grams[k - 1]) {
-      const ws = g.split(' ');
-      const w = ws[k - 1];
+      const sp = g.lastIndexOf(' ');
+      const w = g.slice(sp + 1);
       if (w === BOS) continue;
-      const h = ws.slice(0, k - 1).join(' ');
+      const h = sp < 0 ? '' : g.slice(0, sp);
       const src = stateOf.get(h);
       if (src === undefined) throw new KilnFstError(`ngramFst: n-gram '${g}' has no history state '${h}' (a listed n-gram needs its history listed)`);
       if (w === EOS) fst.setFinal(src, w32(-e.logProb));
       else {
         const l = label(w);
-        fst.addArc(src, { ilabel: l, olabel: l, weight: w32(-e.logProb), nextstate: dest(ws) });
+        fst.addArc(src, { ilabel: l, olabel: l, weight: w32(-e.logProb), nextstate: dest(g, k) });
       }
     }
   }
