@@ -23,6 +23,7 @@ export * from './optim/index.ts';
 export * from './ops/depthwise.ts';
 export * from './models/index.ts';
 export * from './ops/rnn.ts';
+export * from './ops/conv_rnn.ts';
 export * from './ops/ctc.ts';
 export * from './ops/embedding.ts';
 export * from './ops/hsoftmax.ts';
