@@ -8,7 +8,6 @@
 // search, so neither input needs to be arc-sorted by the caller.
 import { type Arc, EPSILON, KilnFstError, NO_STATE, VectorFst } from './fst.ts';
 import type { Semiring } from './semiring.ts';
-import { connectInPlace } from './connect.ts';
 
 export interface ComposeOptions { connect?: boolean }
 
@@ -62,6 +61,51 @@ function lowerBound(lab: Int32Array, lo: number, hi: number, want: number): numb
   return lo;
 }
 
+/** Open-addressing hash table (s1, s2') -> id on typed arrays: no boxed keys, no per-entry objects. */
+class TripleTable {
+  private keyA = new Int32Array(1 << 12).fill(-1);
+  private keyB = new Int32Array(1 << 12);
+  private val = new Int32Array(1 << 12);
+  private mask = (1 << 12) - 1;
+  private size = 0;
+
+  private static hash(a: number, b: number): number {
+    let h = Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77);
+    h ^= h >>> 15;
+    return Math.imul(h, 0x2c1b3c6d);
+  }
+
+  /** The id stored for (a, b), or `fresh` after storing it. */
+  getOrAdd(a: number, b: number, fresh: number): number {
+    let i = TripleTable.hash(a, b) & this.mask;
+    const ka = this.keyA, kb = this.keyB;
+    for (;;) {
+      const x = ka[i];
+      if (x === -1) break;
+      if (x === a && kb[i] === b) return this.val[i];
+      i = (i + 1) & this.mask;
+    }
+    ka[i] = a; kb[i] = b; this.val[i] = fresh;
+    if (++this.size * 2 > this.mask) this.grow();
+    return fresh;
+  }
+
+  private grow(): void {
+    const { keyA, keyB, val } = this;
+    const cap = keyA.length * 2;
+    this.keyA = new Int32Array(cap).fill(-1);
+    this.keyB = new Int32Array(cap);
+    this.val = new Int32Array(cap);
+    this.mask = cap - 1;
+    for (let j = 0; j < keyA.length; j++) {
+      if (keyA[j] === -1) continue;
+      let i = TripleTable.hash(keyA[j], keyB[j]) & this.mask;
+      while (this.keyA[i] !== -1) i = (i + 1) & this.mask;
+      this.keyA[i] = keyA[j]; this.keyB[i] = keyB[j]; this.val[i] = val[j];
+    }
+  }
+}
+
 /**
  * On-the-fly composition: states are created as they are reached and their arcs computed on the
  * first `arcs(s)` call (then cached), so a beam search can walk A∘B without building all of it.
@@ -74,8 +118,7 @@ export class LazyCompose<W = number> {
   private readonly b: SortedArcs<W>;
   private readonly bFinal: W[];
   private readonly aOutEps: Int32Array;
-  private readonly stride: number;
-  private readonly ids = new Map<number, number>();
+  private readonly ids = new TripleTable();
   private tuples: Int32Array = new Int32Array(3 * 1024);
   private count = 0;
   private readonly expanded: (Arc<W>[] | undefined)[] = [];
@@ -93,7 +136,6 @@ export class LazyCompose<W = number> {
     const na = a.numStates();
     this.aOutEps = new Int32Array(na);
     for (let s = 0; s < na; s++) this.aOutEps[s] = a.numOutputEpsilons(s);
-    this.stride = 2 * Math.max(nb, 1);
     this.start = a.start === NO_STATE || b.start === NO_STATE ? NO_STATE : this.stateId(a.start, b.start, 0);
   }
 
@@ -120,11 +162,9 @@ export class LazyCompose<W = number> {
   }
 
   private stateId(s1: number, s2: number, fs: number): number {
-    const key = s1 * this.stride + 2 * s2 + fs;
-    let id = this.ids.get(key);
-    if (id === undefined) {
-      id = this.count++;
-      this.ids.set(key, id);
+    const id = this.ids.getOrAdd(s1, 2 * s2 + fs, this.count);
+    if (id === this.count) {
+      this.count++;
       if (3 * this.count > this.tuples.length) {
         const t = new Int32Array(this.tuples.length * 2);
         t.set(this.tuples);
@@ -188,12 +228,55 @@ export function compose<W>(a: VectorFst<W>, b: VectorFst<W>, opts: ComposeOption
   // Composed ids are assigned in discovery order, so expanding ids 0,1,2,... visits every state.
   for (let s = 0; s < lazy.numStates(); s++) lazy.arcs(s);
   const n = lazy.numStates();
-  out.addStates(n);
+  const arcsOf = (s: number) => lazy.arcs(s);
+  const finals: W[] = new Array(n);
+  for (let s = 0; s < n; s++) finals[s] = lazy.final(s);
+  // Every composed state is accessible; keep the coaccessible ones (unless connect: false) and
+  // renumber the arcs in place (they were created here, nobody else holds them).
+  const keep = opts.connect === false ? null : coaccessibleStates(n, arcsOf, (s) => !sr.isZero(finals[s]));
+  const map = new Int32Array(n);
+  let m = 0;
+  for (let s = 0; s < n; s++) map[s] = keep && !keep[s] ? -1 : m++;
+  if (m === 0) return out;
+  out.addStates(m);
   for (let s = 0; s < n; s++) {
-    const f = lazy.final(s);
-    if (!sr.isZero(f)) out.setFinal(s, f);
-    out.setArcs(s, lazy.arcs(s));
+    const id = map[s];
+    if (id < 0) continue;
+    if (!sr.isZero(finals[s])) out.setFinal(id, finals[s]);
+    const arcs = arcsOf(s);
+    let k = 0;
+    for (let i = 0; i < arcs.length; i++) {
+      const arc = arcs[i];
+      const t = map[arc.nextstate];
+      if (t < 0) continue;
+      arc.nextstate = t;
+      arcs[k++] = arc;
+    }
+    arcs.length = k;
+    out.setArcs(id, arcs);
   }
-  out.setStart(lazy.start);
-  return opts.connect === false ? out : connectInPlace(out);
+  out.setStart(map[lazy.start]);
+  return out;
+}
+
+/** States from which a final state can be reached (reverse search over a CSR of the arcs). */
+function coaccessibleStates<W>(n: number, arcsOf: (s: number) => Arc<W>[], isFinal: (s: number) => boolean): Uint8Array {
+  const off = new Int32Array(n + 1);
+  for (let s = 0; s < n; s++) for (const a of arcsOf(s)) off[a.nextstate + 1]++;
+  for (let s = 0; s < n; s++) off[s + 1] += off[s];
+  const src = new Int32Array(off[n]);
+  const fill = off.slice(0, n);
+  for (let s = 0; s < n; s++) for (const a of arcsOf(s)) src[fill[a.nextstate]++] = s;
+  const seen = new Uint8Array(n);
+  const stack = new Int32Array(n);
+  let top = 0;
+  for (let s = 0; s < n; s++) if (isFinal(s)) { seen[s] = 1; stack[top++] = s; }
+  while (top > 0) {
+    const s = stack[--top];
+    for (let k = off[s]; k < off[s + 1]; k++) {
+      const p = src[k];
+      if (!seen[p]) { seen[p] = 1; stack[top++] = p; }
+    }
+  }
+  return seen;
 }

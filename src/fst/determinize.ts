@@ -92,17 +92,56 @@ export function determinize<W>(f: VectorFst<W>, opts: DeterminizeOptions = {}): 
     return out.addState();
   };
 
-  const subsetId = (states: Int32Array, strs: Int32Array | null, ws: W[]): number => {
-    let key = '';
-    for (let i = 0; i < states.length; i++) {
-      key += strs ? `${states[i]}:${strs[i]}:${qkey(ws[i])};` : `${states[i]}:${qkey(ws[i])};`;
-    }
-    let id = ids.get(key);
-    if (id === undefined) {
+  // Subsets {(q, One, no pending output)} are the common case (tries): looked up by q directly.
+  const singleton = new Int32Array(f.numStates()).fill(-1);
+  const singletonId = (q: number): number => {
+    let id = singleton[q];
+    if (id < 0) {
       id = addResultState();
-      ids.set(key, id);
-      subStates[id] = states; subStrs[id] = strs; subWeights[id] = ws;
+      singleton[q] = id;
+      subStates[id] = Int32Array.of(q); subStrs[id] = acceptor ? null : Int32Array.of(0); subWeights[id] = [sr.one];
     }
+    return id;
+  };
+  // Numeric weights: subsets are found by a hash of (state, pending output, quantized residual)
+  // and compared element by element (no key strings). Other semirings use hashKey strings.
+  const byHash = new Map<number, number>();
+  const sameHash: number[] = [];
+  const subQ: Float64Array[] = [];
+  const subsetId = (states: Int32Array, strs: Int32Array | null, ws: W[]): number => {
+    if (states.length === 1 && (!strs || strs[0] === 0) && sr.isOne(ws[0])) return singletonId(states[0]);
+    if (!numeric) {
+      let key = '';
+      for (let i = 0; i < states.length; i++) key += strs ? `${states[i]}:${strs[i]}:${qkey(ws[i])};` : `${states[i]}:${qkey(ws[i])};`;
+      let id = ids.get(key);
+      if (id === undefined) {
+        id = addResultState();
+        ids.set(key, id);
+        subStates[id] = states; subStrs[id] = strs; subWeights[id] = ws;
+      }
+      return id;
+    }
+    const k = states.length;
+    const q = new Float64Array(k);
+    let h = k;
+    for (let i = 0; i < k; i++) {
+      const x = Math.floor((ws[i] as unknown as number) / delta + 0.5);
+      q[i] = x;
+      h = Math.imul(h ^ states[i], 0x9e3779b1) + (strs ? Math.imul(strs[i], 0x85ebca77) : 0) + ((x | 0) ^ ((x / 4294967296) | 0));
+      h = (h ^ (h >>> 13)) | 0;
+    }
+    const first = byHash.get(h);
+    for (let id = first ?? -1; id >= 0; id = sameHash[id]) {
+      const st = subStates[id], qq = subQ[id], ss = subStrs[id];
+      if (st.length !== k) continue;
+      let same = true;
+      for (let i = 0; i < k && same; i++) same = st[i] === states[i] && qq[i] === q[i] && (!strs || ss![i] === strs[i]);
+      if (same) return id;
+    }
+    const id = addResultState();
+    subStates[id] = states; subStrs[id] = strs; subWeights[id] = ws; subQ[id] = q;
+    sameHash[id] = first ?? -1;
+    byHash.set(h, id);
     return id;
   };
 
@@ -171,12 +210,29 @@ export function determinize<W>(f: VectorFst<W>, opts: DeterminizeOptions = {}): 
     const m = gLabel.length;
     order.length = m;
     for (let k = 0; k < m; k++) order[k] = k;
-    order.sort((x, y) => gLabel[x] - gLabel[y] || gNext[x] - gNext[y]);
+    if (m < 12) {
+      for (let i = 1; i < m; i++) {
+        const x = order[i];
+        let j = i - 1;
+        while (j >= 0 && (gLabel[order[j]] > gLabel[x] || (gLabel[order[j]] === gLabel[x] && gNext[order[j]] > gNext[x]))) { order[j + 1] = order[j]; j--; }
+        order[j + 1] = x;
+      }
+    } else order.sort((x, y) => gLabel[x] - gLabel[y] || gNext[x] - gNext[y]);
 
     for (let g = 0; g < m;) {
       const label = gLabel[order[g]];
       let e = g;
       while (e < m && gLabel[order[e]] === label) e++;
+      if (e === g + 1) {
+        // One arc with this label: it carries the whole weight and pending output.
+        const x = order[g];
+        g = e;
+        if (sr.isZero(gW[x])) continue;
+        const to = singletonId(gNext[x]);
+        if (acceptor) out.addArc(id, { ilabel: label, olabel: label, weight: gW[x], nextstate: to });
+        else emitChain(id, label, strings.seqs[gStr[x]], gW[x], to);
+        continue;
+      }
       // Merge entries with the same next state; ⊕ of the group; common output prefix.
       const nStates: number[] = [], nStrs: number[] = [], nW: W[] = [];
       let common = sr.zero;
