@@ -181,6 +181,36 @@ t('PoseNet (human-models) matches tfjs-cpu on heatmaps, offsets, displacements a
   z.dispose();
 });
 
+// ---- opt-in (slow in tfjs-cpu): nsfwjs's other two networks, scores only ----
+// KILN_TFJS_EXTRA=1: mobilenet_v2_mid (graph format, 2 JS shards; Mul/Sub preprocessing, AvgPool,
+// Squeeze, _FusedMatMul) and inception_v3 (layers format, 6 JS shards, 22 M parameters; Activation,
+// MaxPooling2D, AveragePooling2D, Concatenate).
+for (const name of process.env.KILN_TFJS_EXTRA ? ['mobilenet_v2_mid', 'inception_v3'] : []) {
+  t(`nsfwjs ${name} matches tfjs-cpu on the scores (opt-in)`, async () => {
+    const { tf, tfl, tfc } = await tfjs();
+    const dir = join(NSFW, '..', name);
+    const model = await loadTfjsModel({ modelJson: join(dir, 'model.min.js') });
+    const S = model.inputShape[1] ?? 224;
+    const img = syntheticImage(S, S);
+    const x = kiln.tensor(img, [1, S, S, 3]);
+    const [y] = model.execute(x, model.outputNames);
+    const got = await y.data();
+    const mj = require(join(dir, 'model.min.js'));
+    const all = Buffer.concat(mj.weightsManifest[0].paths.map((p: string) => Buffer.from(require(join(dir, `${p}.min.js`)) as string, 'base64')));
+    const art = { modelTopology: mj.modelTopology, weightSpecs: mj.weightsManifest[0].weights, weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer, format: mj.format };
+    const tx = tf.tensor(img, [1, S, S, 3]);
+    const ty = model.format === 'layers'
+      ? (await tfl.loadLayersModel(tf.io.fromMemory(art))).predict(tx) as import('@tensorflow/tfjs-core').Tensor
+      : (await tfc.loadGraphModel(tf.io.fromMemory(art))).execute(tx) as import('@tensorflow/tfjs-core').Tensor;
+    const r = relErr(got, await ty.data() as Float32Array);
+    report.push(`nsfwjs ${name} scores [${y.shape}]: max rel err ${r.toExponential(2)}`);
+    assert.ok(r <= 1e-4, `rel err ${r}`);
+    kiln.dispose([x, y]);
+    tf.dispose([tx, ty]);
+    model.dispose();
+  });
+}
+
 // ---- a tfjs-layers model with the other supported layers, saved by tfjs itself ----
 t('layers built and saved by tfjs-layers (separable, depthwise x2, BN, pools, concat, upsampling, dense) match tfjs-cpu', async () => {
   const { tf, tfl } = await tfjs();
