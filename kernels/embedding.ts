@@ -1,7 +1,9 @@
-// Skip-gram negative-sampling loss, forward and backward rows: shaders/skipgram.wgsl.
-// (Embedding lookup itself is kiln's gather: kernels/gather.ts.)
+// Skip-gram negative-sampling loss, forward and backward rows (shaders/skipgram.wgsl), and the
+// deterministic segment sum of rows that scatters the embedding and skip-gram gradients into
+// their tables (shaders/skipgram_segsum.wgsl). The lookup itself is kiln's gather (kernels/gather.ts).
 import { grid, Uniforms, type Program } from '../src/gpu/runtime.ts';
 import { memo } from '../src/gpu/memo.ts';
+import { empty, engine, type Tensor } from '../src/tensor.ts';
 
 const WG = 64;
 
@@ -82,5 +84,57 @@ export function embeddingRef(table: ArrayLike<number>, ids: ArrayLike<number>, v
     if (r < 0 || r >= v) continue;
     for (let j = 0; j < d; j++) out[i * d + j] = table[r * d + j];
   }
+  return out;
+}
+
+// ---- deterministic segment sum of rows (shaders/skipgram_segsum.wgsl) ----
+
+const BLOCK = 256;
+
+const segsumProgram = memo((mode: string, m: number, v: number, d: number): Program => {
+  const vec4 = d % 4 === 0 && d > 0;
+  const dv = vec4 ? d / 4 : d;
+  const nb = Math.max(1, Math.ceil(v / BLOCK));
+  const threads: Record<string, number> = { COUNT: m, BLOCKSUM: nb, SCANBLOCKS: 1, OFFSETS: nb, FILL: m, RANK: m, SUM: m };
+  return {
+    shader: 'skipgram_segsum', label: `segmentSum.${mode.toLowerCase()}`,
+    defines: { [mode]: true, VEC4: vec4 },
+    workgroups: grid(threads[mode], WG), uniforms: new Uniforms().u32(m, v, dv, nb),
+  };
+});
+
+/**
+ * out [V, D]: out[r] = sum of the rows upd[i] ([M, D]) with ids[i] = r, added in increasing i
+ * (bit-identical run to run, no float atomics); ids outside [0, V) are dropped. Seven dispatches:
+ * counts, a blocked scan into row offsets, the items of each row in order, a sum per used row (its first item's thread).
+ */
+export function segmentSumRows(upd: Tensor, ids: Tensor, v: number): Tensor {
+  const m = ids.size;
+  const d = m ? upd.size / m : upd.shape[upd.rank - 1] ?? 0;
+  const out = empty([v, d], 'float32');
+  if (!out.size) return out;
+  const e = engine();
+  if (!m) {
+    e.clear(out.buffer, out.size * 4);
+    return out;
+  }
+  const nb = Math.max(1, Math.ceil(v / BLOCK));
+  const cnt = empty([v + 1], 'uint32');
+  const bsum = empty([nb + 1], 'uint32');
+  const cursor = empty([v], 'uint32');
+  const tmp = empty([m], 'uint32');
+  const items = empty([m], 'uint32');
+  e.clear(cnt.buffer, (v + 1) * 4);
+  e.clear(cursor.buffer, v * 4);
+  e.clear(out.buffer, out.size * 4); // rows without items stay zero
+  const p = (mode: string) => segsumProgram(mode, m, v, d);
+  e.dispatch(p('COUNT'), [ids.buffer], [cnt.buffer]);
+  e.dispatch(p('BLOCKSUM'), [cnt.buffer], [bsum.buffer]);
+  e.dispatch(p('SCANBLOCKS'), [], [bsum.buffer]);
+  e.dispatch(p('OFFSETS'), [bsum.buffer], [cnt.buffer]);
+  e.dispatch(p('FILL'), [ids.buffer, cnt.buffer], [cursor.buffer, tmp.buffer]);
+  e.dispatch(p('RANK'), [ids.buffer, cnt.buffer, tmp.buffer], [items.buffer]);
+  e.dispatch(p('SUM'), [upd.buffer, ids.buffer, cnt.buffer, items.buffer], [out.buffer]);
+  for (const t of [cnt, bsum, cursor, tmp, items]) t.dispose();
   return out;
 }

@@ -4,6 +4,7 @@ import { kiln, assert, randArray, randInts, expectClose, expectThrows } from './
 import { checkGrad } from './gradcheck.ts';
 import { embeddingRef, skipGramRef, skipGramGradRef } from '../kernels/embedding.ts';
 import { scatterAddRef } from '../kernels/gather.ts';
+import { segmentSumRows } from '../kernels/embedding.ts';
 
 const t = suite('embedding');
 
@@ -69,6 +70,25 @@ t('skipGramLoss: gradients agree with finite differences', async () => {
   await checkGrad('skipGramLoss', (wi, wo) => kiln.skipGramLoss(wi, wo, ids[0], ids[1], ids[2]),
     (wi, wo) => skipGramRef(wi, wo, x.center, x.context, x.neg, v, d), [[v, d], [v, d]], { rtol: 1e-3, atol: 1e-4, eps: 1e-4 });
   kiln.dispose(ids);
+});
+
+t('segmentSumRows: deterministic row sums (blocked scan over V > 256, hot rows, dropped ids)', async () => {
+  for (const [m, v, d] of [[1, 1, 1], [3, 17, 3], [17, 3, 4], [129, 300, 17], [1000, 1000, 8], [1000, 1, 3], [600, 513, 129]]) {
+    const upd = randArray(m * d, m + v + d);
+    const ids = randInts(m, m * 3 + v, -1, v + 1); // includes -1 and v: dropped
+    const ut = kiln.tensor(upd, [m, d]);
+    const it = kiln.tensor(ids, [m], 'int32');
+    const a = segmentSumRows(ut, it, v);
+    const b = segmentSumRows(ut, it, v);
+    const av = await a.data();
+    expectClose(av, scatterAddRef(upd, ids, v, d), { rtol: 1e-5, atol: 1e-5 }, `M${m} V${v} D${d}`);
+    assert.equal(Array.from(await b.data()), Array.from(av), `M${m} V${v} D${d}: bit-identical twice`);
+    // float32 adds in increasing item order: the exact bits
+    const seq = new Float32Array(v * d);
+    for (let i = 0; i < m; i++) if (ids[i] >= 0 && ids[i] < v) for (let j = 0; j < d; j++) seq[ids[i] * d + j] = Math.fround(seq[ids[i] * d + j] + upd[i * d + j]);
+    assert.equal(Array.from(av), Array.from(seq), `M${m} V${v} D${d}: summed in item order`);
+    kiln.dispose([ut, it, a, b]);
+  }
 });
 
 t('no tensor is left behind outside tidy', async () => {

@@ -1,16 +1,16 @@
-// Gradients of embedding and skipGramLoss: scatter-adds of rows into the tables.
+// Gradients of embedding and skipGramLoss: row sums into the tables, deterministic (segmentSumRows:
+// each table row sums its contributions in a fixed order, no float atomics). Not differentiable again.
 import { empty, engine, type Tensor } from '../tensor.ts';
 import { record, tracking } from '../autograd/tape.ts';
-import { reshape, unsortedSegmentSum } from './movement.ts';
 import { mul } from './elementwise.ts';
 import { tensor } from './creation.ts';
-import { skipGramProgram } from '../../kernels/embedding.ts';
+import { skipGramProgram, segmentSumRows } from '../../kernels/embedding.ts';
 
 export function recordEmbedding(table: Tensor, ids: Tensor, paddingIdx: number | undefined, y: Tensor): Tensor {
   if (!tracking(table)) return y;
   return record('embedding', [table, ids], y, ([dy]) => {
-    const [v, d] = table.shape;
-    let g = unsortedSegmentSum(reshape(dy!, [ids.size, d]), reshape(ids, [ids.size]), v);
+    const v = table.shape[0];
+    let g = segmentSumRows(dy!, ids, v);
     if (paddingIdx !== undefined) {
       const keep = new Float32Array(v).fill(1);
       keep[paddingIdx] = 0;
@@ -30,10 +30,9 @@ export function recordSkipGram(wIn: Tensor, wOut: Tensor, center: Tensor, oid: T
     const gin = empty([b, d], 'float32');
     const gout = empty([b * (k + 1), d], 'float32');
     if (b) engine().dispatch(skipGramProgram(false, b, k, d, v), [wIn.buffer, wOut.buffer, center.buffer, oid.buffer, g!.buffer], [gin.buffer, gout.buffer]);
-    return [
-      needs[0] ? unsortedSegmentSum(gin, center, v) : null,
-      needs[1] ? unsortedSegmentSum(gout, reshape(oid, [b * (k + 1)]), v) : null,
-      null,
-    ];
+    const grads = [needs[0] ? segmentSumRows(gin, center, v) : null, needs[1] ? segmentSumRows(gout, oid, v) : null, null];
+    gin.dispose();
+    gout.dispose();
+    return grads;
   }, [oid]);
 }
