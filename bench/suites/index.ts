@@ -10,5 +10,6 @@ import { conv } from './conv.ts';
 import { models } from './models.ts';
 import { rnn } from './rnn.ts';
 import { ctc } from './ctc.ts';
+import { hsoftmax } from './hsoftmax.ts';
 
-export const SUITES: Suite[] = [...matmul, ...softmax, ...reduce, ...elementwise, ...depthwise, ...conv, ...train, ...models, ...rnn, ...ctc];
+export const SUITES: Suite[] = [...matmul, ...softmax, ...reduce, ...elementwise, ...depthwise, ...conv, ...train, ...models, ...rnn, ...ctc, ...hsoftmax];
