@@ -40,9 +40,10 @@ export class Module {
   }
 
   /**
-   * Register a parameter under `name` (no dots) from an initial value (copied into a new trainable
-   * Variable; a tensor made here is disposed) or an existing Variable (taken over: the module
-   * disposes it). null registers an absent parameter (e.g. bias: false). Returns the Variable.
+   * Register a parameter under `name` (no dots) and return its Variable. `init` is a tensor (copied
+   * into a new trainable Variable; the tensor stays the caller's), a function returning one (run in
+   * a tidy, so what it makes is disposed), or an existing Variable (taken over: the module disposes
+   * it). null registers an absent parameter (e.g. bias: false).
    */
   protected param(name: string, init: Tensor | (() => Tensor)): Variable;
   protected param(name: string, init: null): null;
