@@ -404,6 +404,15 @@ t('shards: a tensor split across files, two manifest groups, a base64 JS-wrapped
     return [0, 1].map((j) => h.reduce((a, v, i) => a + v * (q2[i * 2 + j] * s2 + m2), 0));
   }).flat();
   const x = kiln.tensor(xs.flat(), [2, 4]);
+  // load, predict, dispose: nothing left behind (the weights go with the model)
+  const { leaked } = await observeTensors(async () => {
+    const m = await loadTfjsModel({ modelJson: join(dir, 'model.json') });
+    const y = m.predict(x);
+    await y.data();
+    y.dispose();
+    m.dispose();
+  });
+  assert.is(leaked.length, 0, 'model.dispose() frees its weights');
   const fromDisk = await loadTfjsModel({ modelJson: join(dir, 'model.json') });
   const y1 = fromDisk.predict(x);
   expectClose(await y1.data(), ref, { rtol: 1e-5, atol: 1e-6 }, 'from disk');
