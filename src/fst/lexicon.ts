@@ -136,31 +136,13 @@ export function buildLexicon(words: Iterable<string | LexiconWord>, opts: Lexico
   const fst = new VectorFst<number>(sr);
   const root = fst.addState();
   fst.setStart(root);
-  const edges = new Map<number, number>(); // trie edges below the root: state * 2^21 + key label -> child
-  const firstEdge = new Map<string, number>(); // `${key}:${word}` -> child of the root
+  // Prefixes are shared only among the spellings of one word (the first arc carries the word), so
+  // the trie edges live in a per-word map: state * 2^21 + key label -> child (root = 0).
   const endCost = new Map<number, number>(); // word-end state -> extra cost of its spelling
-  const child = (s: number, label: number, olabel: number, weight: number): number => {
-    if (s === root) {
-      const k = `${label}:${olabel}`;
-      let c = firstEdge.get(k);
-      if (c === undefined) {
-        c = fst.addState();
-        firstEdge.set(k, c);
-        fst.addArc(s, { ilabel: label, olabel, weight: w32(weight), nextstate: c });
-      }
-      return c;
-    }
-    const k = s * 0x200000 + label;
-    let c = edges.get(k);
-    if (c === undefined) {
-      c = fst.addState();
-      edges.set(k, c);
-      fst.addArc(s, { ilabel: label, olabel: EPSILON, weight: sr.one, nextstate: c });
-    }
-    return c;
-  };
   for (const [word, { weight, spell }] of entries) {
     const out = wsyms.find(word) !== -1 ? wsyms.find(word) : wsyms.addSymbol(word);
+    const edges = spell.size > 1 ? new Map<number, number>() : null;
+    const first = w32(weight ?? sr.one);
     for (const [s, extra] of spell) {
       const labels = [...s].map((c) => keyId(c, word));
       if ((shared.get(s) ?? 0) > 1) {
@@ -169,7 +151,16 @@ export function buildLexicon(words: Iterable<string | LexiconWord>, opts: Lexico
         labels.push(ksyms.find(`#${k}`) !== -1 ? ksyms.find(`#${k}`) : ksyms.addSymbol(`#${k}`));
       }
       let st = root;
-      labels.forEach((l, i) => { st = child(st, l, i === 0 ? out : EPSILON, i === 0 ? (weight ?? sr.one) : sr.one); });
+      for (let i = 0; i < labels.length; i++) {
+        const key = st * 0x200000 + labels[i];
+        let c = edges?.get(key);
+        if (c === undefined) {
+          c = fst.addState();
+          edges?.set(key, c);
+          fst.addArc(st, i === 0 ? { ilabel: labels[i], olabel: out, weight: first, nextstate: c } : { ilabel: labels[i], olabel: EPSILON, weight: sr.one, nextstate: c });
+        }
+        st = c;
+      }
       const have = endCost.get(st);
       if (have === undefined || extra < have) endCost.set(st, extra);
     }
