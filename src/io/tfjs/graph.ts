@@ -32,7 +32,8 @@ export const SUPPORTED_OPS = [
   'FusedBatchNorm', 'FusedBatchNormV3',
 ] as const;
 
-const b64 = (s: string | undefined) => (s === undefined ? '' : Buffer.from(s, 'base64').toString('latin1'));
+/** A GraphDef string attribute (base64 in the JSON). */
+const b64 = (s: string | undefined) => (s === undefined ? '' : atob(s));
 const ints = (a: AttrValue | undefined) => (a?.list?.i ?? []).map(Number);
 
 /** Builds the plan of a graph model from its nodes and decoded weights. */

@@ -142,12 +142,23 @@ export function shardBytes(file: Uint8Array, name: string): Uint8Array {
   return base64Bytes(b64, name);
 }
 
-/** Strict base64 decoding (standard alphabet, optional padding; whitespace ignored). */
+type NodeBuffer = { from(s: string, enc: 'base64'): Uint8Array & { toString(enc: 'base64'): string } };
+const NodeBuf = (globalThis as { Buffer?: NodeBuffer }).Buffer;
+
+/** Strict base64 decoding (standard alphabet, optional padding; whitespace ignored); Node or browser. */
 export function base64Bytes(s: string, name = 'base64'): Uint8Array {
   const t = /\s/.test(s) ? s.replace(/\s+/g, '') : s;
-  const buf = Buffer.from(t, 'base64');
-  // Node skips characters outside the alphabet; re-encoding and comparing catches them (native, fast)
-  const unpad = (x: string) => x.replace(/=+$/, '');
-  if (unpad(buf.toString('base64')) !== unpad(t)) throw new TfjsImportError(`${name}: the exported string is not base64 weight data`);
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  const bad = () => new TfjsImportError(`${name}: the exported string is not base64 weight data`);
+  if (NodeBuf) {
+    const buf = NodeBuf.from(t, 'base64');
+    // Node skips characters outside the alphabet; re-encoding and comparing catches them (native, fast)
+    const unpad = (x: string) => x.replace(/=+$/, '');
+    if (unpad(buf.toString('base64')) !== unpad(t)) throw bad();
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  let bin: string;
+  try { bin = atob(t); } catch { throw bad(); } // atob rejects characters outside the alphabet
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
 }
