@@ -66,6 +66,19 @@ export function formatG(x: number, precision: number): string {
   return f;
 }
 
+const formatCache = new Map<number, string>();
+/** formatG(x, 9) with a bounded cache: FST weights repeat, and printing big FSTs is dominated by formatting. */
+function formatG9(x: number): string {
+  if (x === 0) return formatG(x, 9); // the cache would not tell -0 from 0
+  let s = formatCache.get(x);
+  if (s === undefined) {
+    s = formatG(x, 9);
+    if (formatCache.size > 65536) formatCache.clear();
+    formatCache.set(x, s);
+  }
+  return s;
+}
+
 function quantizeNum(a: number, delta = K_DELTA): number {
   if (!Number.isFinite(a)) return a;
   return Math.floor(a / delta + 0.5) * delta;
@@ -101,7 +114,7 @@ function makeNumeric(name: string, kind: 'tropical' | 'log', bits: 32 | 64): Sem
     reverse: (a) => a,
     hashKey: (a, delta = K_DELTA) => String(quantizeNum(a, delta)),
     // Printed as the float32 OpenFst would hold (a float64 value slipped in by a caller prints the same as fstprint would print it).
-    toString: (a) => formatG(round(a), precision),
+    toString: bits === 32 ? (a) => formatG9(Math.fround(a)) : (a) => formatG(a, precision),
     parse: (s) => parseFloatWeight(s, round),
     idempotent: kind === 'tropical',
     commutative: true,

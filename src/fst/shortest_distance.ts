@@ -5,6 +5,7 @@
 import { VectorFst, NO_STATE, KilnFstError } from './fst.ts';
 import { sccs } from './props.ts';
 import { reverse } from './reverse.ts';
+import { StateHeap } from './heap.ts';
 
 export interface ShortestDistanceOptions {
   /** Distances to the final states (sum over paths from each state to a final state) instead of from the start. */
@@ -15,63 +16,6 @@ export interface ShortestDistanceOptions {
   source?: number;
   /** Bound on queue pops before giving up (a negative tropical cycle or a log cycle of weight <= One never converges). */
   maxIterations?: number;
-}
-
-/** A min-heap of states keyed by (scc, key, order), with lazy deletion. */
-class StateQueue {
-  private heap: number[] = []; // entry ids
-  private eState: number[] = [];
-  private eScc: number[] = [];
-  private eKey: number[] = [];
-  private eOrd: number[] = [];
-  private live: Int32Array; // latest entry id per state, -1 = not queued
-  private counter = 0;
-  constructor(n: number) { this.live = new Int32Array(n).fill(-1); }
-  get empty(): boolean { return this.heap.length === 0; }
-  queued(s: number): boolean { return this.live[s] !== -1; }
-  private less(a: number, b: number): boolean {
-    if (this.eScc[a] !== this.eScc[b]) return this.eScc[a] < this.eScc[b];
-    if (this.eKey[a] !== this.eKey[b]) return this.eKey[a] < this.eKey[b];
-    return this.eOrd[a] < this.eOrd[b];
-  }
-  /** Enqueue s, or update its key when already queued. */
-  push(s: number, scc: number, key: number): void {
-    const prev = this.live[s];
-    const ord = prev === -1 ? this.counter++ : this.eOrd[prev];
-    const id = this.eState.length;
-    this.eState.push(s); this.eScc.push(scc); this.eKey.push(key); this.eOrd.push(ord);
-    this.live[s] = id;
-    const h = this.heap;
-    h.push(id);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.less(h[i], h[p])) break;
-      [h[i], h[p]] = [h[p], h[i]]; i = p;
-    }
-  }
-  pop(): number {
-    for (;;) {
-      const h = this.heap;
-      const top = h[0];
-      const last = h.pop()!;
-      if (h.length) {
-        h[0] = last;
-        let i = 0;
-        for (;;) {
-          const l = 2 * i + 1, r = l + 1;
-          let m = i;
-          if (l < h.length && this.less(h[l], h[m])) m = l;
-          if (r < h.length && this.less(h[r], h[m])) m = r;
-          if (m === i) break;
-          [h[i], h[m]] = [h[m], h[i]]; i = m;
-        }
-      }
-      const s = this.eState[top];
-      if (this.live[s] === top) { this.live[s] = -1; return s; }
-      if (!h.length) return -1;
-    }
-  }
 }
 
 /**
@@ -105,18 +49,23 @@ function forwardDistance<W>(f: VectorFst<W>, source: number, opts: ShortestDista
   const { scc } = sccs(f, true);
   f.start = saveStart;
   const keyed = sr.path && typeof (sr.one as unknown) === 'number';
-  const key = (w: W) => (keyed ? (w as unknown as number) : 0);
+  const dn = d as unknown as number[];
+  const order = new Float64Array(n);
+  let counter = 0;
+  // Lowest SCC first (topological order), then (path semirings) lowest distance, then first come.
+  const q = new StateHeap(n, keyed
+    ? (x, y) => (scc[x] !== scc[y] ? scc[x] < scc[y] : dn[x] !== dn[y] ? dn[x] < dn[y] : order[x] < order[y])
+    : (x, y) => (scc[x] !== scc[y] ? scc[x] < scc[y] : order[x] < order[y]));
+  const enqueue = (s: number) => { if (!q.has(s)) order[s] = counter++; q.push(s); };
   let e = 0;
   for (let s = 0; s < n; s++) e += f.numArcs(s);
   const maxPops = opts.maxIterations ?? Math.max(2_000_000, 200 * (n + e));
-  const q = new StateQueue(n);
   d[source] = sr.one;
   r[source] = sr.one;
-  q.push(source, scc[source], key(sr.one));
+  enqueue(source);
   let pops = 0;
-  while (!q.empty) {
+  while (q.size) {
     const s = q.pop();
-    if (s < 0) break;
     if (++pops > maxPops) {
       throw new KilnFstError(`shortestDistance: no convergence after ${maxPops} state updates (${sr.name} semiring, delta ${delta}): the FST has a cycle that keeps improving distances (a negative-weight cycle in the tropical semiring, or a cycle of weight <= One in the log semiring); remove it or raise maxIterations`);
     }
@@ -129,7 +78,7 @@ function forwardDistance<W>(f: VectorFst<W>, source: number, opts: ShortestDista
         d[a.nextstate] = nd;
         r[a.nextstate] = sr.plus(r[a.nextstate], w);
         if (!sr.member(nd)) throw new KilnFstError(`shortestDistance: distance of state ${a.nextstate} became ${sr.toString(nd)} (not a valid ${sr.name} weight)`);
-        q.push(a.nextstate, scc[a.nextstate], key(nd));
+        enqueue(a.nextstate);
       }
     }
   }

@@ -8,6 +8,7 @@ import { sccs } from './props.ts';
 import { reverse } from './reverse.ts';
 import { shortestDistance } from './shortest_distance.ts';
 import { connectInPlace } from './connect.ts';
+import { StateHeap } from './heap.ts';
 
 export interface ShortestPathOptions<W = number> {
   /** Number of paths (default 1). */
@@ -45,19 +46,17 @@ function singleShortestPath<W>(f: VectorFst<W>, out: VectorFst<W>): VectorFst<W>
   const dist: W[] = new Array(ns).fill(sr.zero);
   const parent = new Int32Array(ns).fill(-1);
   const parentArc = new Int32Array(ns).fill(-1);
-  const queued = new Uint8Array(ns);
   // Queue: lowest SCC first (topological), then lowest distance, then first come.
-  const heap: number[] = [];
   const order = new Float64Array(ns);
   let counter = 0;
-  const key = (s: number) => [scc[s], dist[s] as unknown as number, order[s]];
-  const lessS = (a: number, b: number) => {
-    const ka = key(a), kb = key(b);
-    return ka[0] !== kb[0] ? ka[0] < kb[0] : ka[1] !== kb[1] ? ka[1] < kb[1] : ka[2] < kb[2];
-  };
-  const up = (i: number) => { while (i > 0) { const p = (i - 1) >> 1; if (!lessS(heap[i], heap[p])) break; [heap[i], heap[p]] = [heap[p], heap[i]]; i = p; } };
-  const down = (i: number) => { for (;;) { const l = 2 * i + 1, r = l + 1; let m = i; if (l < heap.length && lessS(heap[l], heap[m])) m = l; if (r < heap.length && lessS(heap[r], heap[m])) m = r; if (m === i) return; [heap[i], heap[m]] = [heap[m], heap[i]]; i = m; } };
-  const enqueue = (s: number) => { if (queued[s]) { up(heap.indexOf(s)); return; } queued[s] = 1; order[s] = counter++; heap.push(s); up(heap.length - 1); };
+  const less = sr.less!.bind(sr);
+  const heap = new StateHeap(ns, (x, y) => {
+    if (scc[x] !== scc[y]) return scc[x] < scc[y];
+    if (less(dist[x], dist[y])) return true;
+    if (less(dist[y], dist[x])) return false;
+    return order[x] < order[y];
+  });
+  const enqueue = (s: number) => { if (!heap.has(s)) order[s] = counter++; heap.push(s); };
   const source = f.start;
   dist[source] = sr.one;
   enqueue(source);
@@ -65,11 +64,8 @@ function singleShortestPath<W>(f: VectorFst<W>, out: VectorFst<W>): VectorFst<W>
   let fParent = -1;
   let pops = 0;
   const maxPops = Math.max(2_000_000, 200 * (ns + f.totalArcs()));
-  while (heap.length) {
-    const s = heap[0];
-    const last = heap.pop()!;
-    if (heap.length) { heap[0] = last; down(0); }
-    queued[s] = 0;
+  while (heap.size) {
+    const s = heap.pop();
     if (++pops > maxPops) throw new KilnFstError('shortestPath: no convergence (a negative-weight cycle?)');
     const sd = dist[s];
     const fw = f.final(s);
