@@ -166,6 +166,67 @@ t('n-gram: every history sums to 1 over vocabulary + </s> (orders 1-4, model and
   }
 });
 
+/** Interpolated Kneser-Ney straight from its recursive definition (no backoff form): the reference. */
+function knReference(sents: string[][], order: number) {
+  const padded = sents.map((s) => ['<s>', ...s, '</s>']);
+  const raw: Map<string, number>[] = Array.from({ length: order + 1 }, () => new Map());
+  for (const ws of padded) for (let k = 1; k <= order; k++) for (let i = 0; i + k <= ws.length; i++) {
+    const g = ws.slice(i, i + k).join(' ');
+    raw[k].set(g, (raw[k].get(g) ?? 0) + 1);
+  }
+  const count = (k: number, g: string): number => {
+    if (k === order || g.split(' ')[0] === '<s>') return raw[k].get(g) ?? 0;
+    let n = 0;
+    for (const x of raw[k + 1].keys()) if (x.slice(x.indexOf(' ') + 1) === g) n++;
+    return n;
+  };
+  const adj: Map<string, number>[] = raw.map((m, k) => new Map(k === 0 ? [] : [...m.keys()].filter((g) => g !== '<s>').map((g) => [g, count(k, g)])));
+  const D = adj.map((m) => {
+    let n1 = 0, n2 = 0;
+    for (const c of m.values()) { if (c === 1) n1++; if (c === 2) n2++; }
+    const d = n1 ? n1 / (n1 + 2 * n2) : 0.5;
+    return d > 0 && d < 1 ? d : 0.5; // kiln's documented fallback
+  });
+  const V = [...new Set(padded.flat())].filter((w) => w !== '<s>');
+  V.push('<unk>');
+  const p = (w: string, h: string[]): number => {
+    const k = h.length + 1;
+    if (k === 1) {
+      let T = 0, types = 0;
+      for (const v of V) { const c = adj[1].get(v) ?? 0; T += c; if (c) types++; }
+      return Math.max((adj[1].get(w) ?? 0) - D[1], 0) / T + (D[1] * types) / T / V.length;
+    }
+    let denom = 0, types = 0;
+    const hs = h.join(' ');
+    for (const v of V) { const c = adj[k].get(`${hs} ${v}`) ?? 0; denom += c; if (c) types++; }
+    const lower = p(w, h.slice(1));
+    if (denom === 0) return lower;
+    return Math.max((adj[k].get(`${hs} ${w}`) ?? 0) - D[k], 0) / denom + (D[k] * types) / denom * lower;
+  };
+  return { p, V };
+}
+
+t('n-gram: the backoff model equals interpolated Kneser-Ney from its definition (orders 2-4, random corpora)', () => {
+  const rnd = kiln.rng(7);
+  for (const order of [2, 3, 4]) {
+    const sents = Array.from({ length: 40 }, () => Array.from({ length: 1 + Math.floor(rnd() * 6) }, () => 'abcdefg'[Math.floor(rnd() * rnd() * 7)]));
+    const m = estimateKneserNey(sents, { order });
+    const ref = knReference(sents, order);
+    assert.equal([...ref.V].sort(), [...m.vocabulary()].sort());
+    // Every seen history, plus unseen ones.
+    const hists = new Set<string>(['', 'g', 'g g g', '<s> g', 'a g']);
+    for (let k = 0; k < order - 1; k++) for (const g of m.grams[k].keys()) if (!g.endsWith('</s>')) hists.add(g);
+    for (const h of hists) {
+      const hs = h ? h.split(' ').slice(-(order - 1)) : [];
+      for (const w of ref.V) {
+        const want = ref.p(w, hs);
+        const got = Math.exp(m.logProb(w, hs));
+        assert.ok(Math.abs(got - want) < 1e-12, `order ${order}: p(${w} | ${hs.join(' ')}) = ${got}, reference ${want}`);
+      }
+    }
+  }
+});
+
 t('n-gram: high orders over a large vocabulary (string n-gram keys) agree with low orders (packed keys)', () => {
   // 600 words, order 6: 603^6 > 2^53, so the counts use string keys; order 3 uses packed numbers.
   const rnd = kiln.rng(12345);
