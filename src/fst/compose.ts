@@ -259,8 +259,8 @@ export function compose<W>(a: VectorFst<W>, b: VectorFst<W>, opts: ComposeOption
   return out;
 }
 
-/** States from which a final state can be reached (reverse search over a CSR of the arcs). */
-function coaccessibleStates<W>(n: number, arcsOf: (s: number) => Arc<W>[], isFinal: (s: number) => boolean): Uint8Array {
+/** States from which a final state can be reached (reverse search over a CSR of the arcs); n states, arcsOf(s) their arcs. */
+export function coaccessibleStates<W>(n: number, arcsOf: (s: number) => Arc<W>[], isFinal: (s: number) => boolean): Uint8Array {
   const off = new Int32Array(n + 1);
   for (let s = 0; s < n; s++) for (const a of arcsOf(s)) off[a.nextstate + 1]++;
   for (let s = 0; s < n; s++) off[s + 1] += off[s];

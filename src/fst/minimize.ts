@@ -9,9 +9,9 @@
 // input; for acceptors the state count equals OpenFst's (up to one extra start state when the
 // pushed start weight has to be kept on a start state that has incoming arcs: OpenFst adds an
 // epsilon arc there, kiln copies the start state's arcs so the result stays deterministic).
-import { KilnFstError, NO_STATE, VectorFst } from './fst.ts';
+import { type Arc, KilnFstError, NO_STATE, VectorFst } from './fst.ts';
 import { K_DELTA, type Semiring } from './semiring.ts';
-import { connectInPlace } from './connect.ts';
+import { coaccessibleStates } from './compose.ts';
 
 export interface MinimizeOptions {
   /** Comparison/quantization delta for pushed weights (default 1e-6 = OpenFst's kShortestDelta, as fstminimize --delta). */
@@ -23,25 +23,41 @@ export interface MinimizeOptions {
  * (path weight ⊗ final weight). Queue relaxation until changes are within delta.
  */
 export function pushPotentials<W>(f: VectorFst<W>, delta = K_DELTA): W[] {
-  const sr = f.semiring;
   const n = f.numStates();
   const off = new Int32Array(n + 1);
-  for (let s = 0; s < n; s++) for (const a of f.arcs(s)) off[a.nextstate + 1]++;
+  for (let s = 0; s < n; s++) off[s + 1] = off[s] + f.numArcs(s);
+  const next = new Int32Array(off[n]);
+  const w: W[] = new Array(off[n]);
+  const finals: W[] = new Array(n);
+  for (let s = 0, e = 0; s < n; s++) {
+    finals[s] = f.final(s);
+    for (const a of f.arcs(s)) { next[e] = a.nextstate; w[e++] = a.weight; }
+  }
+  return potentialsCsr(f.semiring, n, off, next, w, finals, delta);
+}
+
+function potentialsCsr<W>(sr: Semiring<W>, n: number, aoff: Int32Array, anext: Int32Array, aw: W[], finals: W[], delta: number): W[] {
+  // Reverse arcs (CSR by target).
+  const off = new Int32Array(n + 1);
+  const E = aoff[n];
+  for (let e = 0; e < E; e++) off[anext[e] + 1]++;
   for (let s = 0; s < n; s++) off[s + 1] += off[s];
-  const src = new Int32Array(off[n]);
+  const src = new Int32Array(E);
   const fill = off.slice(0, n);
-  const rw: W[] = new Array(off[n]);
-  for (let s = 0; s < n; s++) for (const a of f.arcs(s)) { const k = fill[a.nextstate]++; src[k] = s; rw[k] = a.weight; }
+  const rw: W[] = new Array(E);
+  for (let s = 0; s < n; s++) {
+    for (let e = aoff[s]; e < aoff[s + 1]; e++) { const k = fill[anext[e]]++; src[k] = s; rw[k] = aw[e]; }
+  }
   const d: W[] = new Array(n).fill(sr.zero);
   const r: W[] = new Array(n).fill(sr.zero);
   const inQ = new Uint8Array(n);
-  const queue: number[] = [];
+  let queue: number[] = [];
   for (let s = 0; s < n; s++) {
-    const fw = f.final(s);
+    const fw = finals[s];
     if (!sr.isZero(fw)) { d[s] = fw; r[s] = fw; queue.push(s); inQ[s] = 1; }
   }
   let relax = 0;
-  const limit = 64 * (n + off[n]) + 1_000_000;
+  const limit = 64 * (n + E) + 1_000_000;
   for (let qi = 0; qi < queue.length; qi++) {
     const q = queue[qi];
     inQ[q] = 0;
@@ -49,16 +65,16 @@ export function pushPotentials<W>(f: VectorFst<W>, delta = K_DELTA): W[] {
     r[q] = sr.zero;
     for (let k = off[q]; k < off[q + 1]; k++) {
       const p = src[k];
-      const w = sr.times(rw[k], rq);
-      const nd = sr.plus(d[p], w);
+      const x = sr.times(rw[k], rq);
+      const nd = sr.plus(d[p], x);
       if (!sr.approxEqual(d[p], nd, delta)) {
         d[p] = nd;
-        r[p] = sr.plus(r[p], w);
+        r[p] = sr.plus(r[p], x);
         if (!inQ[p]) { inQ[p] = 1; queue.push(p); }
       }
       if (++relax > limit) throw new KilnFstError('push: shortest distances do not converge (a negative-weight cycle?)');
     }
-    if (qi > 4096 && qi * 2 > queue.length) { queue.splice(0, qi + 1); qi = -1; }
+    if (qi > 4096 && qi * 2 > queue.length) { queue = queue.slice(qi + 1); qi = -1; }
   }
   return d;
 }
@@ -91,97 +107,157 @@ export function minimize<W>(f: VectorFst<W>, opts: MinimizeOptions = {}): Vector
     throw new KilnFstError(`minimize: the input is not deterministic (state ${bad[0]} has two arcs with input label ${bad[1]}); `
       + 'minimize needs a deterministic FST: determinize it first');
   }
-  const g = connectInPlace(f.clone());
-  const n = g.numStates();
   const out = new VectorFst<W>(sr);
   out.isymbols = f.isymbols; out.osymbols = f.osymbols;
-  if (n === 0 || g.start === NO_STATE) return out;
+  if (f.start === NO_STATE) return out;
 
-  let weighted = false;
-  for (let s = 0; s < n && !weighted; s++) {
-    const fw = g.final(s);
-    if (!sr.isZero(fw) && !sr.isOne(fw)) weighted = true;
-    for (const a of g.arcs(s)) if (!sr.isOne(a.weight)) { weighted = true; break; }
+  // Trim (accessible and coaccessible) into a CSR with new ids, without copying the FST.
+  const N = f.numStates();
+  const acc = new Uint8Array(N);
+  const stack = new Int32Array(N);
+  let top = 0;
+  acc[f.start] = 1; stack[top++] = f.start;
+  while (top > 0) {
+    const q = stack[--top];
+    for (const a of f.arcs(q)) if (!acc[a.nextstate]) { acc[a.nextstate] = 1; stack[top++] = a.nextstate; }
   }
-  const d = weighted ? pushPotentials(g, delta) : null;
-  const qkey = quantizer(sr, delta);
-  // Pushed, quantized weights; encoded arc symbols.
+  const coacc = coaccessibleStates(N, (q) => (acc[q] ? f.arcs(q) : []), (q) => acc[q] === 1 && f.isFinal(q));
+  const map = new Int32Array(N).fill(-1);
+  let n = 0;
+  for (let q = 0; q < N; q++) if (acc[q] && coacc[q]) map[q] = n++;
+  if (n === 0 || map[f.start] < 0) return out;
+  const old = new Int32Array(n);
+  for (let q = 0; q < N; q++) if (map[q] >= 0) old[map[q]] = q;
+  const off = new Int32Array(n + 1);
+  for (let s = 0; s < n; s++) {
+    let k = 0;
+    for (const a of f.arcs(old[s])) if (map[a.nextstate] >= 0) k++;
+    off[s + 1] = off[s] + k;
+  }
+  const E = off[n];
+  const il = new Int32Array(E), ol = new Int32Array(E), next = new Int32Array(E);
+  const w: W[] = new Array(E);
   const finals: W[] = new Array(n);
+  let weighted = false;
+  for (let s = 0, e = 0; s < n; s++) {
+    const fw = f.final(old[s]);
+    finals[s] = fw;
+    if (!sr.isZero(fw) && !sr.isOne(fw)) weighted = true;
+    for (const a of f.arcs(old[s])) {
+      const t = map[a.nextstate];
+      if (t < 0) continue;
+      il[e] = a.ilabel; ol[e] = a.olabel; next[e] = t; w[e] = a.weight;
+      if (!weighted && !sr.isOne(a.weight)) weighted = true;
+      e++;
+    }
+  }
+  const start = map[f.start];
+
+  // Push toward the initial state, quantize, and encode each (ilabel, olabel, weight) as a symbol.
+  const d = weighted ? potentialsCsr(sr, n, off, next, w, finals, delta) : null;
+  const qkey = quantizer(sr, delta);
   const finalCls = new Int32Array(n);
   const finalIds = new Map<string, number>();
-  const enc = new Map<string, number>();
-  const arcSym: Int32Array[] = new Array(n);
-  const arcNext: Int32Array[] = new Array(n);
-  const arcW: W[][] = new Array(n);
   for (let s = 0; s < n; s++) {
-    let fw = g.final(s);
+    let fw = finals[s];
     if (d && !sr.isZero(fw)) fw = sr.quantize(sr.divide(fw, d[s], 'left'), delta);
     finals[s] = fw;
     const fk = sr.isZero(fw) ? 'z' : qkey(fw);
     let fc = finalIds.get(fk);
     if (fc === undefined) { fc = finalIds.size; finalIds.set(fk, fc); }
     finalCls[s] = fc;
-    const arcs = g.arcs(s);
-    const k = arcs.length;
-    const items: [number, number, W][] = [];
-    for (const a of arcs) {
-      const w = d ? sr.quantize(sr.divide(sr.times(a.weight, d[a.nextstate]), d[s], 'left'), delta) : a.weight;
-      const key = `${a.ilabel},${a.olabel},${qkey(w)}`;
-      let sym = enc.get(key);
-      if (sym === undefined) { sym = enc.size; enc.set(key, sym); }
-      items.push([sym, a.nextstate, w]);
+  }
+  const sym = new Int32Array(E);
+  const symIl: number[] = [], symOl: number[] = [];
+  const enc = new Map<string, number>();
+  const encNum = new Map<number, number>();
+  for (let s = 0; s < n; s++) {
+    for (let e = off[s]; e < off[s + 1]; e++) {
+      if (d) w[e] = sr.quantize(sr.divide(sr.times(w[e], d[next[e]]), d[s], 'left'), delta);
+      let id: number | undefined;
+      if (!d && il[e] < 0x4000000 && ol[e] < 0x4000000) {
+        const key = il[e] * 0x4000000 + ol[e];
+        id = encNum.get(key);
+        if (id === undefined) { id = symIl.length; encNum.set(key, id); symIl.push(il[e]); symOl.push(ol[e]); }
+      } else {
+        const key = `${il[e]},${ol[e]},${d ? qkey(w[e]) : ''}`;
+        id = enc.get(key);
+        if (id === undefined) { id = symIl.length; enc.set(key, id); symIl.push(il[e]); symOl.push(ol[e]); }
+      }
+      sym[e] = id;
     }
-    items.sort((x, y) => x[0] - y[0]);
-    arcSym[s] = new Int32Array(k); arcNext[s] = new Int32Array(k); arcW[s] = new Array(k);
-    for (let i = 0; i < k; i++) { arcSym[s][i] = items[i][0]; arcNext[s][i] = items[i][1]; arcW[s][i] = items[i][2]; }
+    // Arcs of a state in symbol order (insertion sort: out-degrees are small).
+    for (let i = off[s] + 1; i < off[s + 1]; i++) {
+      const y = sym[i], nx = next[i], wy = w[i], a = il[i], b = ol[i];
+      let j = i - 1;
+      while (j >= off[s] && sym[j] > y) { sym[j + 1] = sym[j]; next[j + 1] = next[j]; w[j + 1] = w[j]; il[j + 1] = il[j]; ol[j + 1] = ol[j]; j--; }
+      sym[j + 1] = y; next[j + 1] = nx; w[j + 1] = wy; il[j + 1] = a; ol[j + 1] = b;
+    }
   }
 
+  // Classes: states with the same previous class and the same (symbol, class of target) lists.
+  // A hash of that signature finds candidates; candidates are compared element by element.
   const cls = new Int32Array(n);
-  const sig = (s: number, extra: string): string => {
-    let key = extra;
-    const sy = arcSym[s], nx = arcNext[s];
-    for (let i = 0; i < sy.length; i++) key += `,${sy[i]}:${cls[nx[i]]}`;
-    return key;
+  const sameHash = new Int32Array(n);
+  const refine = (order: ArrayLike<number>, prev: Int32Array, into: Int32Array): number => {
+    const byHash = new Map<number, number>();
+    let classes = 0;
+    for (let k = 0; k < order.length; k++) {
+      const s = order[k];
+      let h = Math.imul(prev[s] + 1, 0x9e3779b1);
+      for (let e = off[s]; e < off[s + 1]; e++) {
+        h = Math.imul(h ^ sym[e], 0x85ebca77) + cls[next[e]];
+        h = (h ^ (h >>> 13)) | 0;
+      }
+      const first = byHash.get(h) ?? -1;
+      let c = -1;
+      for (let r = first; r >= 0; r = sameHash[r]) {
+        const deg = off[s + 1] - off[s];
+        if (prev[r] !== prev[s] || off[r + 1] - off[r] !== deg) continue;
+        let same = true;
+        for (let i = 0, er = off[r], es = off[s]; i < deg && same; i++) {
+          same = sym[er + i] === sym[es + i] && cls[next[er + i]] === cls[next[es + i]];
+        }
+        if (same) { c = into[r]; break; }
+      }
+      if (c < 0) {
+        c = classes++;
+        sameHash[s] = first;
+        byHash.set(h, s);
+      }
+      into[s] = c;
+    }
+    return classes;
   };
   let numCls: number;
-  const order = topoHeights(g);
+  const order = topoHeights(n, off, next);
   if (order) {
-    // Acyclic: by increasing height every successor already has its final class.
-    const ids = new Map<string, number>();
-    for (const s of order) {
-      const key = sig(s, `${finalCls[s]}`);
-      let c = ids.get(key);
-      if (c === undefined) { c = ids.size; ids.set(key, c); }
-      cls[s] = c;
-    }
-    numCls = ids.size;
+    // Acyclic (Revuz): by increasing height every target already has its final class.
+    numCls = refine(order, finalCls, cls);
   } else {
+    const all = new Int32Array(n);
+    for (let s = 0; s < n; s++) all[s] = s;
     cls.set(finalCls);
     numCls = finalIds.size;
+    const nextCls = new Int32Array(n);
     for (;;) {
-      const ids = new Map<string, number>();
-      const next = new Int32Array(n);
-      for (let s = 0; s < n; s++) {
-        const key = sig(s, `${cls[s]}`);
-        let c = ids.get(key);
-        if (c === undefined) { c = ids.size; ids.set(key, c); }
-        next[s] = c;
-      }
-      cls.set(next);
-      if (ids.size === numCls) break;
-      numCls = ids.size;
+      const k = refine(all, cls, nextCls);
+      cls.set(nextCls);
+      if (k === numCls) break;
+      numCls = k;
     }
   }
 
-  // Renumber classes in order of first appearance from the start state (BFS) for a tidy result.
+  // Renumber classes in order of first appearance from the start state (BFS).
   const renum = new Int32Array(numCls).fill(-1);
   const rep = new Int32Array(numCls);
-  const queue = [g.start];
-  renum[cls[g.start]] = 0; rep[0] = g.start;
+  const queue = [start];
+  renum[cls[start]] = 0; rep[0] = start;
   let count = 1;
   for (let qi = 0; qi < queue.length; qi++) {
     const s = queue[qi];
-    for (const t of arcNext[s]) {
+    for (let e = off[s]; e < off[s + 1]; e++) {
+      const t = next[e];
       if (renum[cls[t]] === -1) { renum[cls[t]] = count; rep[count++] = t; queue.push(t); }
     }
   }
@@ -191,14 +267,15 @@ export function minimize<W>(f: VectorFst<W>, opts: MinimizeOptions = {}): Vector
   for (let c = 0; c < count; c++) {
     const s = rep[c];
     if (!sr.isZero(finals[s])) out.setFinal(c, finals[s]);
-    for (let i = 0; i < arcSym[s].length; i++) {
-      const to = renum[cls[arcNext[s][i]]];
+    const arcs: Arc<W>[] = [];
+    for (let e = off[s]; e < off[s + 1]; e++) {
+      const to = renum[cls[next[e]]];
       if (to === 0) startHasIncoming = true;
-      const [il, ol] = decode(enc, arcSym[s][i]);
-      out.addArc(c, { ilabel: il, olabel: ol, weight: arcW[s][i], nextstate: to });
+      arcs.push({ ilabel: symIl[sym[e]], olabel: symOl[sym[e]], weight: w[e], nextstate: to });
     }
+    out.setArcs(c, arcs);
   }
-  const sw = d ? d[g.start] : sr.one;
+  const sw = d ? d[start] : sr.one;
   if (!sr.isOne(sw)) {
     let st = 0;
     if (startHasIncoming) {
@@ -214,47 +291,37 @@ export function minimize<W>(f: VectorFst<W>, opts: MinimizeOptions = {}): Vector
   return out;
 }
 
-let decodeCache: { enc: Map<string, number>; labels: Int32Array } | null = null;
-function decode(enc: Map<string, number>, sym: number): [number, number] {
-  if (!decodeCache || decodeCache.enc !== enc) {
-    const labels = new Int32Array(2 * enc.size);
-    for (const [k, v] of enc) {
-      const [i, o] = k.split(',');
-      labels[2 * v] = +i; labels[2 * v + 1] = +o;
-    }
-    decodeCache = { enc, labels };
-  }
-  return [decodeCache.labels[2 * sym], decodeCache.labels[2 * sym + 1]];
-}
-
 /** States in order of increasing height (longest path to a state without arcs), or null when cyclic. */
-function topoHeights<W>(f: VectorFst<W>): number[] | null {
-  const n = f.numStates();
+function topoHeights(n: number, off: Int32Array, next: Int32Array): Int32Array | null {
   const height = new Int32Array(n).fill(-1);
   const onStack = new Uint8Array(n);
-  const stack: number[] = [];
-  const pos: number[] = [];
+  const stack = new Int32Array(n), pos = new Int32Array(n);
+  let maxH = 0;
   for (let root = 0; root < n; root++) {
     if (height[root] >= 0) continue;
-    stack.push(root); pos.push(0); onStack[root] = 1;
-    while (stack.length) {
-      const s = stack[stack.length - 1];
-      const arcs = f.arcs(s);
-      const i = pos[pos.length - 1];
-      if (i < arcs.length) {
-        pos[pos.length - 1]++;
-        const t = arcs[i].nextstate;
+    let top = 0;
+    stack[top] = root; pos[top++] = off[root]; onStack[root] = 1;
+    while (top > 0) {
+      const s = stack[top - 1];
+      const e = pos[top - 1];
+      if (e < off[s + 1]) {
+        pos[top - 1]++;
+        const t = next[e];
         if (onStack[t]) return null;
-        if (height[t] < 0) { stack.push(t); pos.push(0); onStack[t] = 1; }
+        if (height[t] < 0) { stack[top] = t; pos[top++] = off[t]; onStack[t] = 1; }
       } else {
         let h = 0;
-        for (const a of arcs) if (height[a.nextstate] + 1 > h) h = height[a.nextstate] + 1;
+        for (let k = off[s]; k < off[s + 1]; k++) if (height[next[k]] + 1 > h) h = height[next[k]] + 1;
         height[s] = h;
-        onStack[s] = 0; stack.pop(); pos.pop();
+        if (h > maxH) maxH = h;
+        onStack[s] = 0; top--;
       }
     }
   }
-  const order = Array.from({ length: n }, (_, i) => i);
-  order.sort((x, y) => height[x] - height[y]);
+  const count = new Int32Array(maxH + 2);
+  for (let s = 0; s < n; s++) count[height[s] + 1]++;
+  for (let h = 0; h <= maxH; h++) count[h + 1] += count[h];
+  const order = new Int32Array(n);
+  for (let s = 0; s < n; s++) order[count[height[s]]++] = s;
   return order;
 }
