@@ -30,6 +30,13 @@
 //   [1,112,112,32]  4.7-6.6 / 7.4-11.9 -> 1.5-2.8 / 2.9-5.2
 //   [1,56,56,128]   4.5-5.9 / 8.6-11.2 -> 1.9-2.5 / 3.9-5.0
 // (dx with stride 2 keeps the general kernel: not a plain forward conv.)
+// Stride 2 is load-bound near its floor: a T x RO tile reads ((RO-1)*2+3) x ((T-1)*2+3) vec4s for
+// T*RO outputs, 4.9 loads per output at T 4 x RO 6 against 4 for reading every input once (s1: 2.0),
+// and every tile shape within the ~24-accumulator budget lands at 4.9-5.4 (T4 RO4 5.1, T2 RO8 5.4,
+// T8 RO3 5.0). Alternated on MobileNet's four s2 layers ([112,112,64] .. [14,14,512], fused bias +
+// relu6, machine load 11-15, process CPU ms): T4 RO6 7.8 / 5.9 / 4.2 / 2.2, T4 RO4 7.8 / 6.0 / 1.9 /
+// 1.3, T2 RO8 7.9 / 6.0 / 4.7 / 1.1, T4 RO3 8.0 / 4.7 / 4.0 / 2.9: no shape wins beyond the noise,
+// so s2 keeps T 4 x RO 6 (at most ~18% to gain even at the 4-load floor).
 import * as kiln from '../../src/index.ts';
 import { engine, empty } from '../../src/tensor.ts';
 import { Uniforms, grid, type Program } from '../../src/gpu/runtime.ts';
