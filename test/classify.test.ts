@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pngjs from 'pngjs';
 import jpeg from 'jpeg-js';
-import { assert, runCli, randArray } from './helpers.ts';
+import { kiln, assert, runCli, randArray } from './helpers.ts';
 import { resizeBilinearCpu, decodeImage, NSFW_CLASSES } from '../src/cli/classify.ts';
 
 const t = suite('classify');
@@ -31,7 +31,7 @@ function picture(w: number, h: number): Buffer {
   return d;
 }
 
-t('resizeBilinearCpu equals tf.image.resizeBilinear (align corners, half-pixel centres, neither; up and down)', async () => {
+t('resizeBilinearCpu and kiln.resizeBilinear equal tf.image.resizeBilinear (align corners, half-pixel centres, neither; up and down)', async () => {
   const tf = await import('@tensorflow/tfjs-core');
   await import('@tensorflow/tfjs-backend-cpu');
   await tf.setBackend('cpu');
@@ -45,6 +45,13 @@ t('resizeBilinearCpu equals tf.image.resizeBilinear (align corners, half-pixel c
       for (let i = 0; i < got.length; i++) err = Math.max(err, Math.abs(got[i] - want[i]));
       assert.ok(err <= 1e-6, `${nh}x${nw} alignCorners ${ac} halfPixel ${hp}: max err ${err}`);
       assert.is(got.length, want.length);
+      // kiln's GPU op (kiln.resizeBilinear) against tfjs too
+      const g = kiln.tidy(() => kiln.resizeBilinear(kiln.tensor(src, [1, H, W, C]), [nh, nw], ac, hp));
+      const gd = await g.data();
+      g.dispose();
+      let gerr = 0;
+      for (let i = 0; i < gd.length; i++) gerr = Math.max(gerr, Math.abs(gd[i] - want[i]));
+      assert.ok(gerr <= 1e-6, `kiln.resizeBilinear ${nh}x${nw} alignCorners ${ac} halfPixel ${hp}: max err ${gerr}`);
     }
   }
 });

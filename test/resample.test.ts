@@ -4,7 +4,7 @@ import './setup.ts';
 import { suite } from 'uvu';
 import { kiln, assert, expectClose, randArray } from './helpers.ts';
 import { checkGrad } from './gradcheck.ts';
-import { resizeNearestRef, depthToSpaceRef, spaceToDepthRef, nearestSource } from '../kernels/resample.ts';
+import { resizeNearestRef, depthToSpaceRef, spaceToDepthRef, nearestSource, resizeBilinearRef, bilinearAxis } from '../kernels/resample.ts';
 
 const t = suite('resample');
 
@@ -63,6 +63,42 @@ t('alignCorners / halfPixelCenters pick source rows as tfjs; forward and gradien
   }
 });
 
+t('resizeBilinear: default, alignCorners, halfPixelCenters; up, down, 1, awkward sizes; scalar and vec4 channels', async () => {
+  // hand-computed: a 1x2 row [0, 10] widened to 4: sources 0, .5, 1, 1.5 -> [0, 5, 10, 10];
+  // alignCorners: 0, 1/3, 2/3, 1 -> [0, 10/3, 20/3, 10]; halfPixelCenters: -.25, .25, .75, 1.25 -> [0, 2.5, 7.5, 10]
+  const row = kiln.tensor([0, 10], [1, 1, 2, 1]);
+  const want: [boolean, boolean, number[]][] = [[false, false, [0, 5, 10, 10]], [true, false, [0, 10 / 3, 20 / 3, 10]], [false, true, [0, 2.5, 7.5, 10]]];
+  for (const [ac, hp, v] of want) {
+    const y = kiln.resizeBilinear(row, [1, 4], ac, hp);
+    expectClose(await y.data(), v, { rtol: 1e-6, atol: 1e-6 }, `row ac=${ac} hp=${hp}`);
+    y.dispose();
+  }
+  row.dispose();
+  assert.equal(Array.from(bilinearAxis(3, 1, true, false).lo), [0]);
+  const cases: [number[], [number, number]][] = [
+    [[1, 1, 1, 3], [3, 17]], [[2, 3, 4, 3], [7, 5]], [[1, 17, 9, 1], [3, 129]], [[1, 129, 3, 4], [17, 2]], [[1, 5, 7, 8], [2, 3]], [[3, 4, 4, 17], [4, 4]], [[1, 224, 150, 3], [224, 224]],
+  ];
+  for (const [shape, size] of cases) {
+    const xv = randArray(shape.reduce((a, b) => a * b, 1), 13);
+    for (const [ac, hp] of [[false, false], [true, false], [false, true]]) {
+      const y = kiln.tidy(() => kiln.resizeBilinear(kiln.tensor(xv, shape), size, ac, hp));
+      assert.equal([...y.shape], [shape[0], size[0], size[1], shape[3]]);
+      expectClose(await y.data(), resizeBilinearRef(xv, shape, size[0], size[1], ac, hp), { rtol: 1e-5, atol: 1e-6 }, `${shape} -> ${size} ac=${ac} hp=${hp}`);
+      y.dispose();
+    }
+  }
+});
+
+t('resizeBilinear gradients: the interpolation weights gathered into each input pixel', async () => {
+  const shapes: [number[], [number, number]][] = [[[1, 3, 4, 2], [5, 7]], [[2, 5, 6, 1], [2, 3]], [[1, 2, 3, 4], [4, 4]], [[1, 4, 1, 3], [7, 1]]];
+  for (const [shape, size] of shapes) {
+    for (const [ac, hp] of [[false, false], [true, false], [false, true]]) {
+      await checkGrad(`resizeBilinear ${shape} -> ${size} ac=${ac} hp=${hp}`, (x) => kiln.resizeBilinear(x, size, ac, hp),
+        (x) => resizeBilinearRef(x, shape, size[0], size[1], ac, hp), [shape]);
+    }
+  }
+});
+
 t('depthToSpace / spaceToDepth: TF DCR order, inverse of each other, gradients', async () => {
   const shape = [2, 2, 3, 8];
   const xv = randArray(96, 4);
@@ -87,6 +123,10 @@ t('errors', () => kiln.tidy(() => {
   assert.throws(() => kiln.resizeNearestNeighbor(kiln.zeros([2, 2]), [4, 4]), /kiln\.resizeNearestNeighbor: x must be NHWC/);
   assert.throws(() => kiln.resizeNearestNeighbor(x, [0, 4]), /size must be \[newHeight, newWidth\]/);
   assert.throws(() => kiln.resizeNearestNeighbor(x, [4, 4], true, true), /alignCorners and halfPixelCenters cannot both be true/);
+  assert.throws(() => kiln.resizeBilinear(kiln.zeros([2, 2]), [4, 4]), /kiln\.resizeBilinear: x must be NHWC/);
+  assert.throws(() => kiln.resizeBilinear(x, [2.5, 4]), /kiln\.resizeBilinear: size must be \[newHeight, newWidth\]/);
+  assert.throws(() => kiln.resizeBilinear(x, [4, 4], true, true), /kiln\.resizeBilinear: alignCorners and halfPixelCenters cannot both be true/);
+  assert.throws(() => kiln.resizeBilinear(kiln.zeros([1, 2, 2, 1], 'int32'), [4, 4]), /kiln\.resizeBilinear: 'x' has dtype int32/);
   assert.throws(() => kiln.upsampleNearest(x, 1.5), /kiln\.upsampleNearest: scale must be a positive integer/);
   assert.throws(() => kiln.depthToSpace(x, 2), /must be divisible by blockSize\^2 = 4/);
   assert.throws(() => kiln.spaceToDepth(kiln.zeros([1, 3, 2, 1]), 2), /divisible by blockSize 2/);

@@ -1,9 +1,11 @@
-// Resampling, NHWC: resizeNearestNeighbor (tfjs), upsampleNearest (integer scale factors),
-// depthToSpace / spaceToDepth (TensorFlow's DCR order). Gradient rules: resample.grad.ts.
-import { Tensor, fmtShape } from '../tensor.ts';
+// Resampling, NHWC: resizeNearestNeighbor and resizeBilinear (tfjs), upsampleNearest (integer
+// scale factors), depthToSpace / spaceToDepth (TensorFlow's DCR order). Gradient rules:
+// resample.grad.ts (resizeBilinear's is recorded below, next to the op).
+import { Tensor, fmtShape, empty, engine } from '../tensor.ts';
 import { assertTensor, assertDtype, fail } from './util.ts';
 import { run } from './run.ts';
-import { resizeNearestProgram } from '../../kernels/resample.ts';
+import { resizeNearestProgram, resizeBilinearProgram, bilinearMaps } from '../../kernels/resample.ts';
+import { record, tracking } from '../autograd/tape.ts';
 import { nearestMapsTensor } from './resample.grad.ts';
 import { reshape, transpose } from './movement.ts';
 import { recordResizeNearest } from './resample.grad.ts';
@@ -36,6 +38,43 @@ export function resizeNearestNeighbor(x: Tensor, size: [number, number], alignCo
   const y = run(resizeNearestProgram(N, H, W, C, oh, ow, false, true), [x, maps], [N, oh, ow, C], 'float32');
   maps.dispose();
   return recordResizeNearest(x, y, flags);
+}
+
+/** The int32 tables of kernels/resample.ts bilinearMaps (a new tensor). */
+function bilinearMapsTensor(inH: number, inW: number, outH: number, outW: number, alignCorners: boolean, halfPixelCenters: boolean): Tensor {
+  const m = bilinearMaps(inH, inW, outH, outW, alignCorners, halfPixelCenters);
+  const t = empty([m.length], 'int32', true);
+  engine().write(t.buffer, m);
+  return t;
+}
+
+/**
+ * Bilinear resize of NHWC images to [newHeight, newWidth] (tf.image.resizeBilinear): output pixel
+ * (i, j) samples the input at (i * sh, j * sw), sh = H / newH (alignCorners: (H - 1) / (newH - 1);
+ * halfPixelCenters: (i + 0.5) * sh - 0.5, clamped at the border), interpolating along x, then y.
+ * The gradient gathers dy times the interpolation weights into each input pixel (no atomics).
+ */
+export function resizeBilinear(x: Tensor, size: [number, number], alignCorners = false, halfPixelCenters = false): Tensor {
+  const op = 'resizeBilinear';
+  const [N, H, W, C] = checkNHWC(op, x);
+  assertDtype(op, 'x', x, ['float32']);
+  if (!Array.isArray(size) || size.length !== 2 || !size.every((d) => Number.isInteger(d) && d > 0)) {
+    fail(op, `size must be [newHeight, newWidth] (positive integers), got ${JSON.stringify(size)}`);
+  }
+  if (typeof alignCorners !== 'boolean' || typeof halfPixelCenters !== 'boolean') fail(op, 'alignCorners and halfPixelCenters must be booleans');
+  if (alignCorners && halfPixelCenters) fail(op, 'alignCorners and halfPixelCenters cannot both be true (as tf)');
+  if (H === 0 || W === 0) fail(op, `cannot resize an empty image (x ${fmtShape(x.shape)})`);
+  const [oh, ow] = size;
+  const maps = bilinearMapsTensor(H, W, oh, ow, alignCorners, halfPixelCenters);
+  const y = run(resizeBilinearProgram(N, H, W, C, oh, ow, false), [x, maps], [N, oh, ow, C], 'float32');
+  maps.dispose();
+  if (!tracking(x)) return y;
+  return record(op, [x], y, ([dy]) => {
+    const m = bilinearMapsTensor(H, W, oh, ow, alignCorners, halfPixelCenters);
+    const dx = run(resizeBilinearProgram(N, H, W, C, oh, ow, true), [dy!, m], x.shape, 'float32');
+    m.dispose();
+    return [dx];
+  });
 }
 
 /** Nearest-neighbour upsampling by integer factors (torch's F.interpolate(mode='nearest')): [N, H*sh, W*sw, C]. */
