@@ -61,8 +61,8 @@ export function determinize<W>(f: VectorFst<W>, opts: DeterminizeOptions = {}): 
     : (w) => sr.hashKey(w, delta);
 
   // Subsets: parallel arrays per result state (chain states have none).
-  const subStates: Int32Array[] = [];
-  const subStrs: (Int32Array | null)[] = [];
+  const subStates: number[][] = [];
+  const subStrs: (number[] | null)[] = [];
   const subWeights: W[][] = [];
   const ids = new Map<string, number>();
 
@@ -72,19 +72,25 @@ export function determinize<W>(f: VectorFst<W>, opts: DeterminizeOptions = {}): 
 
   // With the twins property, residual weights stay within about |Q|^2 * max|arc weight| (Mohri's
   // bound on the delay); far beyond it the subset construction cannot end, so stop early.
-  let maxArc = 0;
-  if (numeric) {
-    for (let s = 0; s < f.numStates(); s++) {
-      for (const a of f.arcs(s)) {
-        const w = Math.abs(a.weight as unknown as number);
-        if (w !== Infinity && w > maxArc) maxArc = w;
+  // (Computed on the first residual above 1000, so most inputs never pay for the scan.)
+  let bound = opts.residualBound ?? -1;
+  const cheapBound = opts.residualBound ?? 1000;
+  const residualBound = (): number => {
+    if (bound < 0) {
+      let maxArc = 0;
+      for (let s = 0; s < f.numStates(); s++) {
+        for (const a of f.arcs(s)) {
+          const w = Math.abs(a.weight as unknown as number);
+          if (w !== Infinity && w > maxArc) maxArc = w;
+        }
       }
+      const nq = f.numStates();
+      bound = 4 * nq * nq * Math.max(maxArc, 1) + 1000;
     }
-  }
-  const nq = f.numStates();
-  const residualBound = opts.residualBound ?? 4 * nq * nq * Math.max(maxArc, 1) + 1000;
+    return bound;
+  };
   const twins = (w: number) => new KilnFstError(
-    `determinize: a residual weight reached ${w} (bound ${residualBound}); the input is not determinizable (the twins property fails: `
+    `determinize: a residual weight reached ${w} (bound ${residualBound()}); the input is not determinizable (the twins property fails: `
     + 'two paths with the same input reach cycles with different weights). Pass { residualBound } to allow more, or check the input.');
 
   const addResultState = (): number => {
@@ -99,7 +105,7 @@ export function determinize<W>(f: VectorFst<W>, opts: DeterminizeOptions = {}): 
     if (id < 0) {
       id = addResultState();
       singleton[q] = id;
-      subStates[id] = Int32Array.of(q); subStrs[id] = acceptor ? null : Int32Array.of(0); subWeights[id] = [sr.one];
+      subStates[id] = [q]; subStrs[id] = acceptor ? null : [0]; subWeights[id] = [sr.one];
     }
     return id;
   };
@@ -107,8 +113,8 @@ export function determinize<W>(f: VectorFst<W>, opts: DeterminizeOptions = {}): 
   // and compared element by element (no key strings). Other semirings use hashKey strings.
   const byHash = new Map<number, number>();
   const sameHash: number[] = [];
-  const subQ: Float64Array[] = [];
-  const subsetId = (states: Int32Array, strs: Int32Array | null, ws: W[]): number => {
+  const subQ: number[][] = [];
+  const subsetId = (states: number[], strs: number[] | null, ws: W[]): number => {
     if (states.length === 1 && (!strs || strs[0] === 0) && sr.isOne(ws[0])) return singletonId(states[0]);
     if (!numeric) {
       let key = '';
@@ -122,7 +128,7 @@ export function determinize<W>(f: VectorFst<W>, opts: DeterminizeOptions = {}): 
       return id;
     }
     const k = states.length;
-    const q = new Float64Array(k);
+    const q: number[] = new Array(k);
     let h = k;
     for (let i = 0; i < k; i++) {
       const x = Math.floor((ws[i] as unknown as number) / delta + 0.5);
@@ -169,12 +175,24 @@ export function determinize<W>(f: VectorFst<W>, opts: DeterminizeOptions = {}): 
     out.addArc(from, { ilabel, olabel: seq[0], weight: w, nextstate: chainState(to, seq.slice(1)) });
   };
 
-  const start = subsetId(Int32Array.of(f.start), acceptor ? null : Int32Array.of(0), [sr.one]);
+  const start = subsetId([f.start], acceptor ? null : [0], [sr.one]);
   out.setStart(start);
+
+  // The input's arcs as typed arrays (one sequential pass; the subset loop then reads them in
+  // arbitrary order without chasing arc objects).
+  const nIn = f.numStates();
+  const aOff = new Int32Array(nIn + 1);
+  for (let q = 0; q < nIn; q++) aOff[q + 1] = aOff[q] + f.numArcs(q);
+  const aIl = new Int32Array(aOff[nIn]), aOl = new Int32Array(aOff[nIn]), aNext = new Int32Array(aOff[nIn]);
+  const aW: W[] = new Array(aOff[nIn]);
+  for (let q = 0, e = 0; q < nIn; q++) {
+    for (const a of f.arcs(q)) { aIl[e] = a.ilabel; aOl[e] = a.olabel; aNext[e] = a.nextstate; aW[e++] = a.weight; }
+  }
 
   // Scratch for gathering the arcs leaving a subset.
   const gLabel: number[] = [], gNext: number[] = [], gStr: number[] = [], gW: W[] = [];
   const order: number[] = [];
+  const gKey: number[] = [];
 
   for (let id = 0; id < out.numStates(); id++) {
     const states = subStates[id];
@@ -202,9 +220,9 @@ export function determinize<W>(f: VectorFst<W>, opts: DeterminizeOptions = {}): 
     for (let i = 0; i < states.length; i++) {
       const wi = ws[i];
       const si = strs ? strs[i] : 0;
-      for (const a of f.arcs(states[i])) {
-        gLabel.push(a.ilabel); gNext.push(a.nextstate); gW.push(sr.times(wi, a.weight));
-        if (strs) gStr.push(a.olabel === EPSILON ? si : strings.append(si, a.olabel));
+      for (let e = aOff[states[i]], end = aOff[states[i] + 1]; e < end; e++) {
+        gLabel.push(aIl[e]); gNext.push(aNext[e]); gW.push(sr.times(wi, aW[e]));
+        if (strs) gStr.push(aOl[e] === EPSILON ? si : strings.append(si, aOl[e]));
       }
     }
     const m = gLabel.length;
@@ -217,7 +235,18 @@ export function determinize<W>(f: VectorFst<W>, opts: DeterminizeOptions = {}): 
         while (j >= 0 && (gLabel[order[j]] > gLabel[x] || (gLabel[order[j]] === gLabel[x] && gNext[order[j]] > gNext[x]))) { order[j + 1] = order[j]; j--; }
         order[j + 1] = x;
       }
-    } else order.sort((x, y) => gLabel[x] - gLabel[y] || gNext[x] - gNext[y]);
+    } else {
+      // One numeric key per entry (label, next) when it fits in a double's integer range.
+      const packed = gKey;
+      packed.length = m;
+      let fits = true;
+      for (let k = 0; k < m; k++) {
+        if (gLabel[k] >= 0x200000 || gNext[k] >= 0x80000000) { fits = false; break; }
+        packed[k] = gLabel[k] * 0x80000000 + gNext[k];
+      }
+      if (fits) order.sort((x, y) => packed[x] - packed[y]);
+      else order.sort((x, y) => gLabel[x] - gLabel[y] || gNext[x] - gNext[y]);
+    }
 
     for (let g = 0; g < m;) {
       const label = gLabel[order[g]];
@@ -255,18 +284,20 @@ export function determinize<W>(f: VectorFst<W>, opts: DeterminizeOptions = {}): 
       // Residuals are kept quantized, as OpenFst does (so results match fstdeterminize's to the bit).
       for (let k = 0; k < nW.length; k++) {
         nW[k] = sr.quantize(sr.divide(nW[k], common, 'left'), delta);
-        if (numeric && Math.abs(nW[k] as unknown as number) > residualBound) throw twins(nW[k] as unknown as number);
+        if (numeric && Math.abs(nW[k] as unknown as number) > cheapBound && Math.abs(nW[k] as unknown as number) > residualBound()) {
+          throw twins(nW[k] as unknown as number);
+        }
       }
       let prefix: number[] = [];
-      let resid: Int32Array | null = null;
+      let resid: number[] | null = null;
       if (strs) {
         prefix = commonPrefix(strings, nStrs);
-        resid = new Int32Array(nStrs.length);
+        resid = new Array(nStrs.length);
         for (let k = 0; k < nStrs.length; k++) {
           resid[k] = prefix.length === 0 ? nStrs[k] : strings.intern(strings.seqs[nStrs[k]].slice(prefix.length));
         }
       }
-      const to = subsetId(Int32Array.from(nStates), resid, nW);
+      const to = subsetId(nStates, resid, nW);
       if (acceptor) out.addArc(id, { ilabel: label, olabel: label, weight: common, nextstate: to });
       else emitChain(id, label, prefix, common, to);
     }
