@@ -309,7 +309,8 @@ function graphModel() {
     cst('axes', [2], [1, 2], 'int32'),
     node('mean', 'Mean', ['sum', 'axes'], { keep_dims: { b: false }, T: { type: 'DT_FLOAT' }, Tidx: { type: 'DT_INT32' } }),
     cst('w', [12, 5], rand(60)),
-    node('mm', 'MatMul', ['mean', 'w'], { transpose_a: { b: false }, transpose_b: { b: false }, T: { type: 'DT_FLOAT' } }),
+    node('w_read', 'Identity', ['w'], { T: { type: 'DT_FLOAT' } }),
+    node('mm', 'MatMul', ['mean', 'w_read'], { transpose_a: { b: false }, transpose_b: { b: false }, T: { type: 'DT_FLOAT' } }),
     cst('shape', [2], [-1, 5], 'int32'),
     node('resh', 'Reshape', ['mm', 'shape'], { T: { type: 'DT_FLOAT' } }),
     node('sm', 'Softmax', ['resh'], { T: { type: 'DT_FLOAT' } }),
@@ -326,7 +327,7 @@ function graphModel() {
   return { json: { format: 'graph-model', modelTopology: { node: nodes, versions: { producer: 1 } }, weightsManifest: [{ paths: ['w.bin'], weights }] }, data };
 }
 
-t('graph ops (Conv2D+BiasAdd+Relu fused, Pad, depthwise, pools, ConcatV2, Mul/AddV2 with consts, Mean, MatMul, Reshape, Softmax) match tfjs-converter', async () => {
+t('graph ops (Conv2D+BiasAdd+Relu fused, Pad, depthwise, pools, ConcatV2, Mul/AddV2 with consts, Mean, MatMul on an Identity of a Const, Reshape, Softmax) match tfjs-converter', async () => {
   const { tf, tfc } = await tfjs();
   const { json, data } = graphModel();
   const names = ['out', 'conv1', 'bias1', 'relu1', 'dw', 'cat', 'mean'];

@@ -78,13 +78,20 @@ export function buildGraphPlan(mj: ModelJson, decoded: Map<string, DecodedWeight
 
   // constants: static values on the CPU, tensors on the GPU on first use
   const gpu = new Map<string, Tensor>();
-  const isConst = (name: string) => byName.get(name)?.op === 'Const';
-  const constVal = (name: string, user: GNode): DecodedWeight => {
-    const n = byName.get(name);
-    if (!n || n.op !== 'Const') throw new TfjsImportError(`${src}: ${user.name} (${user.op}) needs its input ${name} to be a constant, but it is computed (${n?.op ?? 'missing'}); dynamic shapes/axes are not supported`);
-    return decoded.get(name)!;
+  // a constant seen through Identity nodes (the converter sometimes leaves them on weights)
+  const constOf = (name: string): GNode | null => {
+    let n = byName.get(name);
+    for (let hops = 0; n && n.op === 'Identity' && hops < 64; hops++) n = byName.get(inputsOf(n)[0]);
+    return n && n.op === 'Const' ? n : null;
   };
-  const constTensor = (name: string): Tensor => {
+  const isConst = (name: string) => constOf(name) !== null;
+  const constVal = (name: string, user: GNode): DecodedWeight => {
+    const c = constOf(name);
+    if (!c) throw new TfjsImportError(`${src}: ${user.name} (${user.op}) needs its input ${name} to be a constant, but it is computed (${byName.get(name)?.op ?? 'missing'}); dynamic shapes/axes are not supported`);
+    return decoded.get(c.name)!;
+  };
+  const constTensor = (ref: string): Tensor => {
+    const name = constOf(ref)!.name;
     let t = gpu.get(name);
     if (!t) {
       const w = decoded.get(name)!;
@@ -100,7 +107,7 @@ export function buildGraphPlan(mj: ModelJson, decoded: Map<string, DecodedWeight
   const absorbed = new Set<string>();
   const steps: Step[] = [];
   for (const n of nodes) {
-    if (n.op === 'Const' || n.op === 'Placeholder' || absorbed.has(n.name)) continue;
+    if (n.op === 'Const' || n.op === 'Placeholder' || absorbed.has(n.name) || (n.op === 'Identity' && isConst(n.name))) continue;
     steps.push(step(n));
   }
 
