@@ -112,7 +112,8 @@ t('arcsort, project, invert, connect, shortest distance (tropical and log) and l
   const K = 25;
   const M = Math.max(1, Math.round((N * 2) / K)); // 2N random FSTs per op
   const trop = Array.from({ length: M }, (_, i) => combined(i + 1, K, TropicalSemiring));
-  const logs = Array.from({ length: M }, (_, i) => combined(i + 101, K, LogSemiring, { weightRange: [0.5, 4], oneProb: 0 }));
+  // Log weights >= 1.2 with at most 3 arcs per state keep every state's outgoing mass below 1 (3e^-1.2 < 1), so all cycle sums converge.
+  const logs = Array.from({ length: M }, (_, i) => combined(i + 101, K, LogSemiring, { weightRange: [1.2, 4], oneProb: 0 }));
   const tOps: { name: string; cmd: string; kiln: (f: VectorFst<number>) => string; exact?: boolean }[] = [
     { name: 'arcsort', cmd: 'fstarcsort $1 | fstprint', kiln: (f) => printFst(arcSort(f)), exact: true },
     { name: 'arcsort olabel', cmd: 'fstarcsort --sort_type=olabel $1 | fstprint', kiln: (f) => printFst(arcSort(f, 'olabel')), exact: true },
@@ -156,12 +157,14 @@ t('kiln fst CLI prints what fstcompile | fstOP | fstprint prints', async () => {
   const { join } = await import('node:path');
   const { tmpdir } = await import('node:os');
   const dir = mkdtempSync(join(tmpdir(), 'kiln-fstcli-'));
-  const runs: { args: string[]; cmd: string; inputs: string[]; tol: number }[] = [];
+  const runs: { args: string[]; cmd: string; inputs: string[]; tol: number; arcType?: string }[] = [];
   try {
     for (let i = 0; i < 12; i++) {
       const a = asCompiled(randomFst(900 + i, caseOptions(900 + i))).text;
       const b = asCompiled(randomFst(1900 + i, caseOptions(1900 + i))).text;
       const fa = join(dir, `a${i}.txt`); writeFileSync(fa, a);
+      const al = asCompiled(randomFst(2900 + i, { ...caseOptions(2900 + i), weightRange: [1.2, 4], oneProb: 0 })).text;
+      const fal = join(dir, `al${i}.txt`); writeFileSync(fal, al);
       const fb = join(dir, `b${i}.txt`); writeFileSync(fb, b);
       const w = (0.5 + (i % 5) * 0.3).toFixed(1);
       const unary: [string[], string, number][] = [
@@ -170,14 +173,18 @@ t('kiln fst CLI prints what fstcompile | fstOP | fstprint prints', async () => {
         [['reverse'], 'fstreverse', 0], [['closure'], 'fstclosure', 0], [['closure', '--closure_plus'], 'fstclosure --closure_plus', 0],
         [['prune', `--weight=${w}`], `fstprune --weight=${w}`, 0], [['push', '--push_weights', '--to_final'], 'fstpush --push_weights --to_final', 1e-4],
         [['shortestpath', '--nshortest=3'], 'fstshortestpath --nshortest=3', 1e-4],
+        [['shortestpath', '--nshortest=6', `--weight=${w}`], `fstshortestpath --nshortest=6 --weight=${w}`, 1e-4],
+        [['prune', '--weight=2.5', '--nstate=4'], 'fstprune --weight=2.5 --nstate=4', 0],
       ];
       for (const [args, tool, tol] of unary) runs.push({ args: [...args, fa], cmd: `${tool} $1 | fstprint`, inputs: [a], tol });
+      runs.push({ args: ['push', '--push_weights', '--remove_total_weight', '--arc_type=log', fal], cmd: 'fstpush --push_weights --remove_total_weight $1 | fstprint', inputs: [al], tol: 1e-4, arcType: 'log' });
+      runs.push({ args: ['shortestdistance', '--arc_type=log', fal], cmd: 'fstshortestdistance $1', inputs: [al], tol: 1e-4, arcType: 'log' });
       runs.push({ args: ['shortestdistance', fa], cmd: 'fstshortestdistance $1', inputs: [a], tol: 1e-4 });
       runs.push({ args: ['shortestdistance', '--reverse', fa], cmd: 'fstshortestdistance --reverse $1', inputs: [a], tol: 1e-4 });
       runs.push({ args: ['union', fa, fb], cmd: 'fstunion $1 $2 | fstprint', inputs: [a, b], tol: 0 });
       runs.push({ args: ['concat', fa, fb], cmd: 'fstconcat $1 $2 | fstprint', inputs: [a, b], tol: 0 });
     }
-    const want = openfstBatch(runs.map((r) => ({ inputs: r.inputs, cmd: r.cmd })));
+    const want = openfstBatch(runs.map((r) => ({ inputs: r.inputs, cmd: r.cmd, arcType: r.arcType })));
     let identical = 0;
     for (let k = 0; k < runs.length; k++) {
       const out: string[] = [];
