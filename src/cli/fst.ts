@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import {
   parseFst, printFst, semiringByName, SymbolTable, KilnFstError, verifyFst, type VectorFst, type Semiring,
   arcSort, connect, project, invert, union, concat, closure, reverse, shortestDistance, openFstDistanceLength,
-  shortestPath, push, prune, randGen,
+  shortestPath, push, prune, randGen, compose, determinize, minimize, rmEpsilon,
 } from '../fst/index.ts';
 
 const USAGE = `usage: kiln fst OP [FLAGS] A.txt [B.txt]
@@ -101,20 +101,6 @@ function write(text: string): void {
   if (text !== '') console.log(text.endsWith('\n') ? text.slice(0, -1) : text);
 }
 
-/** Loads B's algorithms lazily: they live in their own modules, which may not exist in every build. */
-async function optionalAlgorithm(op: string, file: string, name: string): Promise<(...args: any[]) => any> {
-  let mod: Record<string, unknown>;
-  try {
-    const path = `../fst/${file}`;
-    mod = await import(path);
-  } catch {
-    throw new KilnFstError(`'${op}' is not available yet in this build (src/fst/${file} is missing)`);
-  }
-  const fn = mod[name];
-  if (typeof fn !== 'function') throw new KilnFstError(`'${op}' is not available yet in this build (src/fst/${file} does not export ${name})`);
-  return fn as (...args: any[]) => any;
-}
-
 export async function fstCli(argv: string[]): Promise<number> {
   const [op, ...rest] = argv;
   if (op === undefined || op === 'help' || op === '--help' || op === '-h') {
@@ -164,26 +150,13 @@ export async function fstCli(argv: string[]): Promise<number> {
         write(lines.join(''));
         return 0;
       }
-      case 'compose': {
-        const fn = await optionalAlgorithm(op, 'compose.ts', 'compose');
-        result = fn(a, b, { connect: boolFlag(flags, 'connect', true) });
+      case 'compose':
+        if ((flags.get('compose_filter') ?? 'auto') !== 'auto' && flags.get('compose_filter') !== 'sequence') throw new UsageError(`--compose_filter=${flags.get('compose_filter')} is not supported (kiln composes with the sequence filter, fstcompose's auto choice)`);
+        result = compose(a, b, { connect: boolFlag(flags, 'connect', true) });
         break;
-      }
-      case 'determinize': {
-        const fn = await optionalAlgorithm(op, 'determinize.ts', 'determinize');
-        result = fn(a, delta === undefined ? undefined : { delta });
-        break;
-      }
-      case 'minimize': {
-        const fn = await optionalAlgorithm(op, 'minimize.ts', 'minimize');
-        result = fn(a, delta === undefined ? undefined : { delta });
-        break;
-      }
-      case 'rmepsilon': {
-        const fn = await optionalAlgorithm(op, 'rmepsilon.ts', 'rmEpsilon');
-        result = fn(a, { connect: boolFlag(flags, 'connect', true), ...(delta === undefined ? {} : { delta }) });
-        break;
-      }
+      case 'determinize': result = determinize(a, { delta }); break;
+      case 'minimize': result = minimize(a, { delta }); break;
+      case 'rmepsilon': result = rmEpsilon(a, { connect: boolFlag(flags, 'connect', true), delta }); break;
       case 'shortestpath': {
         if (boolFlag(flags, 'unique', false)) throw new UsageError('--unique is not supported (kiln returns n distinct paths, OpenFst\'s default)');
         result = shortestPath(a, { nshortest: numFlag(flags, 'nshortest', 1, true), weightThreshold: weightFlag('weight'), delta });
