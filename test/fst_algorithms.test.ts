@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import {
   TropicalSemiring as T, LogSemiring as L, VectorFst, parseFst, printFst, KilnFstError, NO_STATE,
   arcSort, arcSortInPlace, cxxSort, connect, project, invert, union, concat, closure, reverse,
-  shortestDistance, totalWeight, shortestPath, nBestStrings, push, prune, randGen, isAcyclic,
+  shortestDistance, totalWeight, shortestPath, nBestStrings, push, prune, randGen, isAcyclic, equalFst, fstDifference,
 } from '../src/fst/index.ts';
 import { fstCli } from '../src/cli/fst.ts';
 import { randomFst, pathMap, pathList, expectSamePaths, seededRng } from './fst_util.ts';
@@ -240,6 +240,20 @@ t('randgen: seeded random paths of the input, uniform or by weight', () => {
   // Dead ends are rejected, not returned: only 2:2 reaches the final state.
   const dead = randGen(parseFst('0 1 1 1\n0 2 2 2\n1 1 3 3\n2\n'), { npath: 20, seed: 1 });
   assert.equal([...new Set(pathList(dead).map((p) => p.key))], ['2|2']);
+});
+
+t('equalFst: structural equality within delta, with the first difference named', () => {
+  const x = parseFst(A);
+  assert.ok(equalFst(x, x.clone()));
+  const y = x.clone();
+  y.arcs(0)[0].weight = 0.5 + 1e-4;
+  assert.ok(equalFst(x, y), 'within kDelta');
+  assert.ok(!equalFst(x, y, { delta: 1e-6 }));
+  y.arcs(0)[0].nextstate = 0;
+  assert.match(fstDifference(x, y)!, /state 0, arc 0/);
+  assert.match(fstDifference(x, parseFst(A, { semiring: L }))!, /semirings differ/);
+  assert.match(fstDifference(x, union(x, x))!, /start states differ|state counts differ/);
+  assert.ok(equalFst(reverse(reverse(parseFst('0 1 1 1\n1\n'))), reverse(reverse(parseFst('0 1 1 1\n1\n')))));
 });
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -24,3 +24,4 @@ export * from './rmepsilon.ts';
 export * from './determinize.ts';
 export * from './minimize.ts';
 export * from './equivalent.ts';
+export * from './equal.ts';
