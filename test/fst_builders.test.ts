@@ -313,6 +313,8 @@ t('ARPA: errors name file:line', () => {
   expectThrows(() => parseArpa(ARPA.replace('-0.5\tb a', '-0.5x\tb a'), 'x.arpa'), /x\.arpa:18:/, /bad number '-0\.5x'/);
   expectThrows(() => parseArpa(ARPA.replace('-0.1\t<s> a b', '-0.1\tb b b'), 'x.arpa'), /x\.arpa:21:/, /history 'b b'/);
   expectThrows(() => parseArpa(ARPA.replace('ngram 2=4', 'ngram 2=5'), 'x.arpa'), /header says 5 2-grams/);
+  expectThrows(() => parseArpa(ARPA.replace('-0.5\tb a', '-0.5\ta b'), 'x.arpa'), /x\.arpa:18:/, /'a b' is listed twice/);
+  expectThrows(() => parseArpa(ARPA.replace('-0.5\tb a', '-0.5\tb'), 'x.arpa'), /x\.arpa:18:/, /needs 'log10prob w1 \.\. w2/);
   expectThrows(() => parseArpa(ARPA.replace('\\end\\', ''), 'x.arpa'), /missing \\end\\/);
   expectThrows(() => estimateKneserNey([[]]), /no non-empty sentence/);
   expectThrows(() => new NgramModel(0), /order/);

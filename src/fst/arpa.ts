@@ -48,13 +48,15 @@ export function parseArpa(text: string, file = 'arpa'): NgramModel {
     for (const c of [cols[0], cols.length === n + 2 ? cols[n + 1] : '0']) {
       if (!NUM_RE.test(c)) throw new KilnFstError(`${at(i)}: bad number '${c}' (expected a log10 value)`);
     }
-    const words = cols.slice(1, n + 1);
-    const g = words.join(' ');
-    if (n > 1 && !model.grams[n - 2].has(words.slice(0, n - 1).join(' '))) {
-      throw new KilnFstError(`${at(i)}: ${n}-gram '${g}' has no listed history '${words.slice(0, n - 1).join(' ')}' among the ${n - 1}-grams`);
+    const g = n === 1 ? cols[1] : cols.slice(1, n + 1).join(' ');
+    if (n > 1) {
+      const h = g.slice(0, g.lastIndexOf(' '));
+      if (!model.grams[n - 2].has(h)) throw new KilnFstError(`${at(i)}: ${n}-gram '${g}' has no listed history '${h}' among the ${n - 1}-grams`);
     }
-    if (model.grams[n - 1].has(g)) throw new KilnFstError(`${at(i)}: ${n}-gram '${g}' is listed twice`);
-    model.grams[n - 1].set(g, { logProb: Number(cols[0]) * Math.LN10, backoff: cols.length === n + 2 ? Number(cols[n + 1]) * Math.LN10 : 0 });
+    const table = model.grams[n - 1];
+    const before = table.size;
+    table.set(g, { logProb: Number(cols[0]) * Math.LN10, backoff: cols.length === n + 2 ? Number(cols[n + 1]) * Math.LN10 : 0 });
+    if (table.size === before) throw new KilnFstError(`${at(i)}: ${n}-gram '${g}' is listed twice`);
     seen[n - 1]++;
   }
   if (!ended) throw new KilnFstError(`${file}:${lines.length}: missing \\end\\`);
