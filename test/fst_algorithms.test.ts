@@ -53,7 +53,8 @@ t('union, concat, closure, reverse, invert, project: OpenFst 1.7.9 structures', 
   assert.is(printFst(concat(a(), empty)), lines('0 1 1 2 0.5', '1 0 2 0'));
   assert.is(printFst(closure(empty)), '0\n');
   assert.is(printFst(closure(empty, 'plus')), '');
-  assert.is(printFst(reverse(empty)), '');
+  assert.is(printFst(reverse(empty)), '0\tInfinity\n', 'fstreverse of the empty FST: the super-initial state alone');
+  assert.is(printFst(reverse(parseFst('0 1 1 1\n'))), lines('0 Infinity', '1', '2 1 1 1'));
   // Inputs are not mutated.
   const x = a();
   const before = printFst(x);

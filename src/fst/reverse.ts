@@ -7,10 +7,10 @@ export function reverse<W>(f: VectorFst<W>): VectorFst<W> {
   const r = new VectorFst<W>(sr);
   r.isymbols = f.isymbols;
   r.osymbols = f.osymbols;
-  if (f.start === NO_STATE) return r;
+  // As OpenFst, even an FST without a start state reverses to the super-initial state (+ its states).
   r.addStates(f.numStates() + 1);
   r.setStart(0);
-  r.setFinal(f.start + 1, sr.one);
+  if (f.start !== NO_STATE) r.setFinal(f.start + 1, sr.one);
   for (let s = 0; s < f.numStates(); s++) {
     const w = f.final(s);
     if (!sr.isZero(w)) r.addArc(0, { ilabel: EPSILON, olabel: EPSILON, weight: sr.reverse(w), nextstate: s + 1 });
