@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { availableParallelism, loadavg } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { create, globals } from 'webgpu';
 import * as kiln from '../src/index.ts';
 import { engine } from '../src/tensor.ts';
@@ -329,7 +330,11 @@ async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const suites = SUITES.filter((s) => !args.filter || args.filter.test(s.name));
   if (args.list) { for (const s of suites) console.log(s.name); return 0; }
-  if (!suites.length) usage(`--filter ${args.filter} matches no suite; names: ${SUITES.map((s) => s.name).join(', ')}`);
+  // the FST part (kiln's transducers vs OpenFst's command-line tools, CPU only) runs after the
+  // tensor suites, in its own process: bench/fst.ts
+  const wantFst = !args.filter || args.filter.test('fst');
+  if (!suites.length && !wantFst) usage(`--filter ${args.filter} matches no suite; names: ${SUITES.map((s) => s.name).join(', ')}, fst`);
+  if (!suites.length) return runFst(args);
 
   await kiln.ready();
   const kilnAdapter = describeAdapter(engine().device);
@@ -362,7 +367,13 @@ async function main(): Promise<number> {
     writeFileSync(args.json, JSON.stringify(rows, null, 2) + '\n');
     progress(`wrote ${args.json}`);
   }
-  return 0;
+  return wantFst ? runFst(args) : 0;
+}
+
+function runFst(args: Args): number {
+  progress('\n== FST: kiln vs OpenFst (bench/fst.ts)');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(dirname(fileURLToPath(import.meta.url)), 'fst.ts'), ...(args.quick ? ['--quick'] : [])], { stdio: 'inherit' });
+  return r.status ?? 1;
 }
 
 // Dawn keeps the event loop alive: exit explicitly once the results are out.
