@@ -134,6 +134,15 @@ t('rmEpsilon: hand-made closure with an epsilon cycle (log) and several final st
   for (const [k, w] of want) assert.ok(Math.abs(got.get(k)! - w) < 1e-5, `${k}: ${got.get(k)} vs ${w}`);
 });
 
+t('rmEpsilon with connect: false keeps every state (epsilon-free, same paths)', () => {
+  const f = parseFst('0\t1\t0\t0\t1\n1\t2\t3\t3\t0.5\n0\t3\t0\t0\n3\t4\t0\t0\n2\n');
+  const all = rmEpsilon(f, { connect: false });
+  assert.is(all.numStates(), f.numStates());
+  for (let s = 0; s < all.numStates(); s++) for (const a of all.arcs(s)) assert.ok(a.ilabel !== 0 || a.olabel !== 0);
+  assert.equal(Object.fromEntries(pathMap(all)), { '3|3': 1.5 });
+  assert.is(rmEpsilon(f).numStates(), 2);
+});
+
 t('rmEpsilon: an epsilon cycle of weight One in the log semiring stops where float32 stops changing, as OpenFst does', () => {
   // The true closure is infinite; fstrmepsilon (1.7.9) prints 0 1 1 1 -12.4574785 for this input.
   const f = parseFst('0\t0\t0\t0\t0\n0\t1\t1\t1\t1\n1\n', { semiring: LogSemiring });
