@@ -89,11 +89,20 @@ function makeNumeric(name: string, kind: 'tropical' | 'log', bits: 32 | 64): Sem
   const precision = bits === 32 ? 9 : 17;
   const plus = kind === 'tropical'
     ? (a: number, b: number) => (a < b ? a : b)
-    : (a: number, b: number) => {
-      if (a === Infinity) return b;
-      if (b === Infinity) return a;
-      return a <= b ? round(a - Math.log1p(Math.exp(a - b))) : round(b - Math.log1p(Math.exp(b - a)));
-    };
+    : bits === 32
+      // OpenFst's float LogWeight: f_min - log1p(exp(-(f_max - f_min))), each step rounded to float32 as C++ float arithmetic does.
+      ? (a: number, b: number) => {
+        if (a === Infinity) return b;
+        if (b === Infinity) return a;
+        const lo = a <= b ? a : b;
+        const x = Math.fround((a <= b ? b : a) - lo);
+        return Math.fround(lo - Math.fround(Math.log1p(Math.fround(Math.exp(-x)))));
+      }
+      : (a: number, b: number) => {
+        if (a === Infinity) return b;
+        if (b === Infinity) return a;
+        return a <= b ? a - Math.log1p(Math.exp(a - b)) : b - Math.log1p(Math.exp(b - a));
+      };
   const sr: Semiring<number> = {
     name,
     zero: Infinity,

@@ -35,7 +35,7 @@ export function shortestPath<W>(f: VectorFst<W>, opts: ShortestPathOptions<W> = 
   out.isymbols = f.isymbols;
   out.osymbols = f.osymbols;
   if (n === 0 || f.start === NO_STATE) return out;
-  if (n === 1 && opts.weightThreshold === undefined) return singleShortestPath(f, out);
+  if (n === 1) return singleShortestPath(f, out); // as OpenFst: the threshold cannot exclude the best path
   return nShortestPath(f, out, n, opts.delta ?? 1e-6, less, opts.weightThreshold);
 }
 
