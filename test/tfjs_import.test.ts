@@ -181,6 +181,33 @@ t('PoseNet (human-models) matches tfjs-cpu on heatmaps, offsets, displacements a
   z.dispose();
 });
 
+// ---- a third real network, small: human-models' iris (graph format; _FusedConv2D with BiasAdd+Prelu) ----
+t('human-models iris (fused Prelu) matches tfjs-cpu on its output (1e-4 of max |value|)', async () => {
+  const { tf, tfc } = await tfjs();
+  const path = POSENET.replace('posenet.json', 'iris.json');
+  const model = await loadTfjsModel({ modelJson: path });
+  assert.ok(model.summary().includes('+Prelu'));
+  const S = 64;
+  const img = syntheticImage(S, S);
+  const x = kiln.tensor(img, [1, S, S, 3]);
+  const ys = model.execute(x, model.outputNames);
+  const j = JSON.parse(readFileSync(path, 'utf8'));
+  const bin = readFileSync(path.replace(/\.json$/, '.bin'));
+  const g = await tfc.loadGraphModel(tf.io.fromMemory({ modelTopology: j.modelTopology, weightSpecs: j.weightsManifest[0].weights, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer, format: j.format }));
+  const tx = tf.tensor(img, [1, S, S, 3]);
+  const out = g.execute(tx, model.outputNames);
+  const ts = Array.isArray(out) ? out : [out];
+  for (let i = 0; i < ts.length; i++) {
+    const r = relErr(await ys[i].data(), await ts[i].data() as Float32Array);
+    report.push(`iris ${model.outputNames[i]} [${ys[i].shape}]: max rel err ${r.toExponential(2)}`);
+    assert.ok(r <= 1e-4, `${model.outputNames[i]}: rel err ${r}`);
+  }
+  kiln.dispose([...ys, x]);
+  tf.dispose([...ts, tx]);
+  g.dispose();
+  model.dispose();
+});
+
 // ---- opt-in (slow in tfjs-cpu): nsfwjs's other two networks, scores only ----
 // KILN_TFJS_EXTRA=1: mobilenet_v2_mid (graph format, 2 JS shards; Mul/Sub preprocessing, AvgPool,
 // Squeeze, _FusedMatMul) and inception_v3 (layers format, 6 JS shards, 22 M parameters; Activation,
@@ -307,7 +334,14 @@ function graphModel() {
     node('mul', 'Mul', ['cat', 'two'], { T: { type: 'DT_FLOAT' } }),
     node('sum', 'AddV2', ['mul', 'cat'], { T: { type: 'DT_FLOAT' } }),
     cst('axes', [2], [1, 2], 'int32'),
-    node('mean', 'Mean', ['sum', 'axes'], { keep_dims: { b: false }, T: { type: 'DT_FLOAT' }, Tidx: { type: 'DT_INT32' } }),
+    cst('size', [2], [5, 4], 'int32'),
+    node('rs', 'ResizeBilinear', ['sum', 'size'], { align_corners: { b: false }, half_pixel_centers: { b: true }, T: { type: 'DT_FLOAT' } }),
+    cst('alpha', [12], rand(12)),
+    node('pr', 'Prelu', ['rs', 'alpha'], { T: { type: 'DT_FLOAT' } }),
+    node('an', 'AddN', ['pr', 'rs', 'pr'], { N: { i: '3' }, T: { type: 'DT_FLOAT' } }),
+    cst('k3', [1, 1, 12, 12], rand(144)), cst('b3', [12], rand(12)), cst('alpha3', [12], rand(12)),
+    node('fpr', '_FusedConv2D', ['an', 'k3', 'b3', 'alpha3'], { ...conv, fused_ops: { list: { s: [b64s('BiasAdd'), b64s('Prelu')] } }, num_args: { i: '2' }, epsilon: { f: 0 } }),
+    node('mean', 'Mean', ['fpr', 'axes'], { keep_dims: { b: false }, T: { type: 'DT_FLOAT' }, Tidx: { type: 'DT_INT32' } }),
     cst('w', [12, 5], rand(60)),
     node('w_read', 'Identity', ['w'], { T: { type: 'DT_FLOAT' } }),
     node('mm', 'MatMul', ['mean', 'w_read'], { transpose_a: { b: false }, transpose_b: { b: false }, T: { type: 'DT_FLOAT' } }),
@@ -327,10 +361,10 @@ function graphModel() {
   return { json: { format: 'graph-model', modelTopology: { node: nodes, versions: { producer: 1 } }, weightsManifest: [{ paths: ['w.bin'], weights }] }, data };
 }
 
-t('graph ops (Conv2D+BiasAdd+Relu fused, Pad, depthwise, pools, ConcatV2, Mul/AddV2 with consts, Mean, MatMul on an Identity of a Const, Reshape, Softmax) match tfjs-converter', async () => {
+t('graph ops (Conv2D+BiasAdd+Relu fused, Pad, depthwise, pools, ConcatV2, Mul/AddV2 with consts, ResizeBilinear, Prelu, AddN, _FusedConv2D+Prelu, Mean, MatMul on an Identity of a Const, Reshape, Softmax) match tfjs-converter', async () => {
   const { tf, tfc } = await tfjs();
   const { json, data } = graphModel();
-  const names = ['out', 'conv1', 'bias1', 'relu1', 'dw', 'cat', 'mean'];
+  const names = ['out', 'conv1', 'bias1', 'relu1', 'dw', 'cat', 'rs', 'pr', 'an', 'fpr', 'mean'];
   const g = await tfc.loadGraphModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights as never, weightData: data.buffer as ArrayBuffer, format: 'graph-model' }));
   const x0 = new Float32Array(2 * 9 * 9 * 3).map((_, i) => Math.sin(i * 0.37));
   const ts = g.execute(tf.tensor(x0, [2, 9, 9, 3]), names) as import('@tensorflow/tfjs-core').Tensor[];
@@ -473,11 +507,11 @@ t('unsupported layers and ops: one error listing all of them and the model file'
   const gm = { format: 'graph-model', modelTopology: { node: [
     { name: 'x', op: 'Placeholder', attr: {} },
     { name: 'a', op: 'Erf', input: ['x'] },
-    { name: 'b', op: 'ResizeBilinear', input: ['a', 'size'] },
+    { name: 'b', op: 'StridedSlice', input: ['a', 'begin', 'end', 'strides'] },
     { name: 'c', op: '_FusedConv2D', input: ['b', 'k'], attr: { fused_ops: { list: { s: [b64s('BiasAdd'), b64s('Elu')] } } } },
   ] }, weightsManifest: [] };
   const gerr = await loadTfjsModel({ modelJson: gm }).then(() => null, (e) => e as Error);
-  for (const p of [/3 unsupported nodes/, /a \(Erf\)/, /b \(ResizeBilinear\)/, /c \(_FusedConv2D fusing BiasAdd\+Elu\)/]) assert.match(gerr!.message, p);
+  for (const p of [/3 unsupported nodes/, /a \(Erf\)/, /b \(StridedSlice\)/, /c \(_FusedConv2D fusing BiasAdd\+Elu\)/]) assert.match(gerr!.message, p);
   await loadTfjsModel({ modelJson: { foo: 1 } }).then(() => assert.unreachable(''), (e) => assert.match((e as Error).message, /missing modelTopology/));
   await loadTfjsModel({ modelJson: '/nonexistent/model.json' }).then(() => assert.unreachable(''), (e) => assert.match((e as Error).message, /cannot read \/nonexistent\/model\.json/));
 });

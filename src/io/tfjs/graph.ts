@@ -11,10 +11,11 @@ import { tensor } from '../../ops/creation.ts';
 import { fusedConv2d, type Activation } from '../../ops/conv.ts';
 import { fusedDepthwiseConv2d } from '../../ops/depthwise.ts';
 import { batchNorm } from '../../ops/norm.ts';
-import { add, sub, mul, div, maximum, minimum, relu, relu6, sigmoid, tanh, leakyRelu, rsqrt, sqrt, exp, neg } from '../../ops/elementwise.ts';
+import { add, sub, mul, div, maximum, minimum, relu, relu6, sigmoid, tanh, leakyRelu, rsqrt, sqrt, exp, neg, square, abs } from '../../ops/elementwise.ts';
 import { softmax } from '../../ops/softmax.ts';
 import { matMul } from '../../ops/matmul.ts';
-import { reshape, concat, pad, squeeze, transpose } from '../../ops/movement.ts';
+import { reshape, concat, pad, squeeze, transpose, expandDims } from '../../ops/movement.ts';
+import { resizeBilinear, resizeNearestNeighbor } from '../../ops/resample.ts';
 import { avgPool, maxPool } from '../../ops/pool.ts';
 import { mean, max, sum } from '../../ops/reduce.ts';
 import { TfjsImportError, type ModelJson } from './model_json.ts';
@@ -29,8 +30,16 @@ export const SUPPORTED_OPS = [
   'Placeholder', 'Const', 'Identity', 'Conv2D', 'DepthwiseConv2dNative', '_FusedConv2D', 'FusedDepthwiseConv2dNative', 'BiasAdd',
   'Relu', 'Relu6', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Softmax', 'Add', 'AddV2', 'Sub', 'Mul', 'RealDiv', 'Maximum', 'Minimum', 'Rsqrt', 'Sqrt', 'Exp', 'Neg',
   'MatMul', '_FusedMatMul', 'Reshape', 'Squeeze', 'Transpose', 'AvgPool', 'MaxPool', 'Mean', 'Max', 'Sum', 'Pad', 'ConcatV2',
-  'FusedBatchNorm', 'FusedBatchNormV3',
+  'FusedBatchNorm', 'FusedBatchNormV3', 'Prelu', 'AddN', 'Square', 'Abs', 'ExpandDims', 'ResizeBilinear', 'ResizeNearestNeighbor',
 ] as const;
+
+/** Activations a fused conv/matmul node may carry after its BiasAdd. */
+const FUSED_ACTS = ['Relu', 'Relu6', 'LeakyRelu', 'Prelu', 'Sigmoid'];
+
+/** PReLU: x where x > 0, alpha * x elsewhere (alpha broadcast over the last axis). */
+function prelu(x: Tensor, alpha: Tensor): Tensor {
+  return add(relu(x), mul(alpha, minimum(x, 0)));
+}
 
 /** A GraphDef string attribute (base64 in the JSON). */
 const b64 = (s: string | undefined) => (s === undefined ? '' : atob(s));
@@ -51,7 +60,7 @@ export function buildGraphPlan(mj: ModelJson, decoded: Map<string, DecodedWeight
     if (fmt && fmt !== 'NHWC') bad.push(`${n.name} (${n.op} with data_format ${fmt})`);
     if (n.op === '_FusedConv2D' || n.op === 'FusedDepthwiseConv2dNative' || n.op === '_FusedMatMul') {
       const f = (n.attr?.fused_ops?.list?.s ?? []).map(b64);
-      const ok = (f.length === 0 || f[0] === 'BiasAdd') && f.slice(1).every((o) => o === 'Relu' || o === 'Relu6') && f.length <= 2;
+      const ok = (f.length === 0 || f[0] === 'BiasAdd') && f.slice(1).every((o) => FUSED_ACTS.includes(o)) && f.length <= 2;
       if (!ok) bad.push(`${n.name} (${n.op} fusing ${f.join('+')})`);
     }
     if (n.op === 'Const' && !decoded.has(n.name)) bad.push(`${n.name} (Const without data in the weights manifest)`);
@@ -125,6 +134,16 @@ export function buildGraphPlan(mj: ModelJson, decoded: Map<string, DecodedWeight
     return { strides: [s[1] ?? 1, s[2] ?? 1] as [number, number], dil: [d[1] ?? 1, d[2] ?? 1] as [number, number], pads };
   }
 
+  /** The activation after a fused conv/matmul's bias, when the kernel epilogue cannot run it. */
+  function fusedPost(n: GNode, op: string, alphaRef: string | undefined): (x: Tensor) => Tensor {
+    if (op === 'Relu') return relu;
+    if (op === 'Relu6') return relu6;
+    if (op === 'Sigmoid') return sigmoid;
+    if (op === 'LeakyRelu') { const a = n.attr?.leakyrelu_alpha?.f ?? 0.2; return (x) => leakyRelu(x, a); }
+    const alpha = constTensor(constVal(alphaRef ?? '', n).name); // Prelu: the 4th input
+    return (x) => prelu(x, alpha);
+  }
+
   function step(n: GNode): Step {
     const ins = inputsOf(n);
     const dyn = ins.filter((i) => !isConst(i));
@@ -141,10 +160,12 @@ export function buildGraphPlan(mj: ModelJson, decoded: Map<string, DecodedWeight
         let last = n;
         const covers: string[] = [];
         const desc = [`${n.op} ${filterW.shape[0]}x${filterW.shape[1]}/${g.strides[0]} -> ${dw ? filterW.shape[2] * filterW.shape[3] : filterW.shape[3]}`];
+        let post: ((x: Tensor) => Tensor) | null = null;
         if (n.op.startsWith('_Fused') || n.op.startsWith('Fused')) {
           const f = (n.attr?.fused_ops?.list?.s ?? []).map(b64);
           if (f[0] === 'BiasAdd') B = constTensor(constVal(ins[2], n).name);
-          if (f[1]) act = f[1] === 'Relu' ? 'relu' : 'relu6';
+          if (f[1] === 'Relu' || f[1] === 'Relu6') act = f[1] === 'Relu' ? 'relu' : 'relu6';
+          else if (f[1]) post = fusedPost(n, f[1], ins[3]);
           desc.push(...f.map((o) => `+${o}`));
         } else if (fuse) {
           const ba = soleConsumer(n.name);
@@ -170,7 +191,7 @@ export function buildGraphPlan(mj: ModelJson, decoded: Map<string, DecodedWeight
         };
         return {
           name: last.name, inputs: [ins[0]], covers, params: size(filterW.shape) + (B ? B.size : 0), desc: desc.join(' '),
-          run: ([x]) => conv(x, B, act),
+          run: ([x]) => (post ? post(conv(x, B, act)) : conv(x, B, act)),
           partial: (c, [x]) => (c === n.name ? conv(x, null, 'linear') : conv(x, B, 'linear')),
         };
       }
@@ -186,6 +207,31 @@ export function buildGraphPlan(mj: ModelJson, decoded: Map<string, DecodedWeight
         };
       }
       case 'Relu': return unary(relu);
+      case 'Prelu': { const a = constTensor(constVal(ins[1], n).name); return unary((x) => prelu(x, a)); }
+      case 'Square': return unary(square);
+      case 'Abs': return unary(abs);
+      case 'ExpandDims': {
+        const ax = Number(constVal(ins[1], n).values[0]);
+        return { ...base, inputs: [ins[0]], desc: `ExpandDims ${ax}`, run: ([x]) => expandDims(x, ax < 0 ? x.rank + 1 + ax : ax) };
+      }
+      case 'ResizeBilinear': case 'ResizeNearestNeighbor': {
+        const sz = Array.from(constVal(ins[1], n).values) as [number, number];
+        const ac = !!n.attr?.align_corners?.b, hp = !!n.attr?.half_pixel_centers?.b;
+        const f = n.op === 'ResizeBilinear' ? resizeBilinear : resizeNearestNeighbor;
+        return { ...base, inputs: [ins[0]], desc: `${n.op} ${sz.join('x')}${ac ? ' alignCorners' : ''}${hp ? ' halfPixelCenters' : ''}`, run: ([x]) => f(x, sz, ac, hp) };
+      }
+      case 'AddN': {
+        return {
+          ...base, inputs: dyn, desc: `AddN of ${ins.length}`,
+          run: (xs) => {
+            let k = 0;
+            const ts = ins.map((i) => (isConst(i) ? constTensor(i) : xs[k++]));
+            let y = ts[0];
+            for (let i = 1; i < ts.length; i++) y = add(y, ts[i]);
+            return y;
+          },
+        };
+      }
       case 'Relu6': return unary(relu6);
       case 'LeakyRelu': { const a = n.attr?.alpha?.f ?? 0.2; return unary((x) => leakyRelu(x, a)); }
       case 'Sigmoid': return unary(sigmoid);
@@ -200,7 +246,7 @@ export function buildGraphPlan(mj: ModelJson, decoded: Map<string, DecodedWeight
         const ta = !!n.attr?.transpose_a?.b, tb = !!n.attr?.transpose_b?.b;
         const f = n.op === '_FusedMatMul' ? (n.attr?.fused_ops?.list?.s ?? []).map(b64) : [];
         const B = f[0] === 'BiasAdd' ? constTensor(constVal(ins[2], n).name) : null;
-        const post = f[1] === 'Relu' ? relu : f[1] === 'Relu6' ? relu6 : null;
+        const post = f[1] ? fusedPost(n, f[1], ins[3]) : null;
         return {
           ...base, inputs: dyn.filter((i) => i !== ins[2]), desc: [n.op, ...f.map((o) => `+${o}`)].join(' '),
           run: (xs) => {
