@@ -2,6 +2,7 @@
 // their float64 CPU references in PyTorch's layout.
 import { grid, Uniforms } from '../src/gpu/runtime.ts';
 import { empty, engine, type Tensor } from '../src/tensor.ts';
+import { copyProgram } from './copy.ts';
 
 export type Cell = 'lstm' | 'gru';
 
@@ -50,18 +51,27 @@ export function rnnForward(cell: Cell, xp: Tensor, whh: Tensor, h0: Tensor, c0Or
   const gates = save ? empty([T, N, H, 4], 'float32') : null;
   const outs = [hs, ...(cs ? [cs] : []), ...(gates ? [gates] : [])].map((t) => t.buffer);
   const NB = seqBlock(N);
-  const defines = { GRU: gru, SAVE: save, PERSISTENT: persistent, VEC: H % 4 === 0, NB, B_GATES: 5 + outs.length - 1, B_U: 5 + outs.length };
   const e = engine();
-  const ins = [xp.buffer, whh.buffer, h0.buffer, c0OrBhh.buffer, lens.buffer];
   const label = `${cell}Sequence`;
-  const items = Math.ceil(N / NB) * H;
   if (persistent) {
+    const defines = { GRU: gru, SAVE: save, VEC: H % 4 === 0, NB, B_GATES: 5 + outs.length - 1, B_U: 5 + outs.length };
+    const ins = [xp.buffer, whh.buffer, h0.buffer, c0OrBhh.buffer, lens.buffer];
     e.dispatch({ shader: 'rnn', label, defines, overrides: { WG: PERSISTENT_WG }, workgroups: [1], uniforms: new Uniforms().u32(T, N, H, 0) }, ins, outs);
   } else {
-    const wg = grid(items, WG);
+    // h_{t-1} in its own read-only buffer: h0, then two scratch buffers in turn; cs slot 0 = c0
+    if (cs) e.dispatch(copyProgram([N * H], [1], 0, [1], 0, 'copy'), [c0OrBhh.buffer], [cs.buffer]);
+    const scratch = [empty([N, H], 'float32'), empty([N, H], 'float32')];
+    const defines = { GRU: gru, SAVE: save, VEC: H % 4 === 0, NB };
+    const wg = grid(Math.ceil(N / NB) * H, WG);
+    let prev = h0;
     for (let t = 0; t < T; t++) {
-      e.dispatch({ shader: 'rnn', label, defines, overrides: { WG }, workgroups: wg, uniforms: new Uniforms().u32(T, N, H, t) }, ins, outs);
+      const next = scratch[t % 2];
+      const ins = gru ? [xp.buffer, whh.buffer, prev.buffer, c0OrBhh.buffer, lens.buffer] : [xp.buffer, whh.buffer, prev.buffer, lens.buffer];
+      const o = gru ? [hs.buffer, next.buffer, ...(gates ? [gates.buffer] : [])] : [hs.buffer, cs!.buffer, next.buffer, ...(gates ? [gates.buffer] : [])];
+      e.dispatch({ shader: 'rnn_step', label, defines, overrides: { WG }, workgroups: wg, uniforms: new Uniforms().u32(T, N, H, t) }, ins, o);
+      prev = next;
     }
+    for (const b of scratch) b.dispose();
   }
   return { hs, cs, gates };
 }

@@ -8,8 +8,8 @@
 // at a time with VEC) serves all NB sequences, so the weights are read N/NB times per step
 // instead of N times.
 //
-// PERSISTENT: one workgroup loops over all T steps itself (a storage barrier between steps), so
-// a whole sequence is one dispatch. Otherwise each dispatch runs step u.t.
+// This is the 'persistent' path: one workgroup loops over all T steps itself (a storage barrier
+// between steps), so a whole sequence is one dispatch. The per-step 'fused' path is rnn_step.wgsl.
 // Variable lengths: for t >= lens[n] the state is carried unchanged (hs[t] = hs[t-1]); the caller
 // zeroes those outputs, so hs[T-1] is the state after each sequence's last valid step.
 struct U { T: u32, N: u32, H: u32, t: u32 }
@@ -139,16 +139,10 @@ fn step(t: u32, item: u32) {
 }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
-        @builtin(num_workgroups) nw: vec3<u32>) {
+fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
   let items = ((u.N + NB - 1u) / NB) * u.H;
-#if PERSISTENT
   for (var t = 0u; t < u.T; t++) {
     for (var item = lid.x; item < items; item += WG) { step(t, item); }
     storageBarrier();
   }
-#else
-  let item = gid.x + gid.y * nw.x * WG;
-  if (item < items) { step(u.t, item); }
-#endif
 }
