@@ -88,9 +88,9 @@ function measure(name: string, step: () => Promise<void>, s: Sampling): Promise<
 // ---- the two libraries ----
 
 /** One library's side of a suite: its inputs, one timed run, one run read back for the check. */
-interface Side { step(): Promise<void>; values(): Promise<ArrayLike<number>>; dispose(): void }
+export interface Side { step(): Promise<void>; values(): Promise<ArrayLike<number>>; dispose(): void }
 
-async function kilnSide(s: Suite, data: Float32Array[]): Promise<Side> {
+export async function kilnSide(s: Suite, data: Float32Array[]): Promise<Side> {
   const done = s.setup?.kiln ? await s.setup.kiln() : () => {};
   const ops = kiln as unknown as KilnOps;
   const x = s.inputs.map((inp, i) => kiln.tensor(data[i], inp.shape));
@@ -122,7 +122,7 @@ async function tfjsSync(tf: TF): Promise<void> {
   await b.queue.onSubmittedWorkDone();
 }
 
-async function tfjsSide(tf: TF, s: Suite, data: Float32Array[]): Promise<Side> {
+export async function tfjsSide(tf: TF, s: Suite, data: Float32Array[]): Promise<Side> {
   const done = s.setup?.tfjs ? await s.setup.tfjs(tf) : () => {};
   const x = s.inputs.map((inp, i) => tf.tensor(data[i], inp.shape, 'float32'));
   const run = () => tf.tidy(() => s.tfjs(tf, x));
@@ -165,7 +165,7 @@ async function tfjsBundle(): Promise<string> {
 }
 
 /** Registers tfjs-webgpu on a Dawn GPU object of its own (same adapter) and selects it. */
-async function setupTfjs(): Promise<{ tf: TF; adapter: string }> {
+export async function setupTfjs(): Promise<{ tf: TF; adapter: string }> {
   Object.assign(globalThis, globals);
   TFJS_GPU ??= create([]);
   // tfjs-webgpu registers its backend at import time, only if navigator.gpu exists then.
@@ -376,5 +376,8 @@ function runFst(args: Args): number {
   return r.status ?? 1;
 }
 
-// Dawn keeps the event loop alive: exit explicitly once the results are out.
-main().then((code) => process.exit(code), (e) => { console.error(e); process.exit(1); });
+// Dawn keeps the event loop alive: exit explicitly once the results are out. Not when imported
+// (bench/lab/depthwise_interleaved.ts uses the two sides above).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().then((code) => process.exit(code), (e) => { console.error(e); process.exit(1); });
+}
