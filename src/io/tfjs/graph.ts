@@ -30,7 +30,7 @@ export const SUPPORTED_OPS = [
   'Placeholder', 'Const', 'Identity', 'Conv2D', 'DepthwiseConv2dNative', '_FusedConv2D', 'FusedDepthwiseConv2dNative', 'BiasAdd',
   'Relu', 'Relu6', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Softmax', 'Add', 'AddV2', 'Sub', 'Mul', 'RealDiv', 'Maximum', 'Minimum', 'Rsqrt', 'Sqrt', 'Exp', 'Neg',
   'MatMul', '_FusedMatMul', 'Reshape', 'Squeeze', 'Transpose', 'AvgPool', 'MaxPool', 'Mean', 'Max', 'Sum', 'Pad', 'ConcatV2',
-  'FusedBatchNorm', 'FusedBatchNormV3', 'Prelu', 'AddN', 'Square', 'Abs', 'ExpandDims', 'ResizeBilinear', 'ResizeNearestNeighbor',
+  'FusedBatchNorm', 'FusedBatchNormV3', 'Prelu', 'AddN', 'Square', 'Abs', 'ExpandDims', 'ResizeBilinear', 'ResizeNearestNeighbor', 'NoOp',
 ] as const;
 
 /** Activations a fused conv/matmul node may carry after its BiasAdd. */
@@ -77,8 +77,8 @@ export function buildGraphPlan(mj: ModelJson, decoded: Map<string, DecodedWeight
   const consumers = new Map<string, number>();
   for (const n of nodes) for (const i of inputsOf(n)) consumers.set(i, (consumers.get(i) ?? 0) + 1);
   const sig = mj.signature as { outputs?: Record<string, { name?: string }> } | undefined;
-  const outputs = sig?.outputs ? Object.values(sig.outputs).map((o) => valueName(String(o.name), src)).filter((n) => byName.has(n))
-    : nodes.filter((n) => n.op !== 'Const' && n.op !== 'Placeholder' && !consumers.has(n.name)).map((n) => n.name);
+  const outputs = sig?.outputs ? Object.values(sig.outputs).map((o) => valueName(String(o.name), src)).filter((n) => byName.has(n) && byName.get(n)!.op !== 'NoOp')
+    : nodes.filter((n) => n.op !== 'Const' && n.op !== 'Placeholder' && n.op !== 'NoOp' && !consumers.has(n.name)).map((n) => n.name);
   const isOutput = new Set(outputs);
   const soleConsumer = (name: string): GNode | null => {
     if ((consumers.get(name) ?? 0) !== 1 || isOutput.has(name)) return null;
@@ -116,7 +116,7 @@ export function buildGraphPlan(mj: ModelJson, decoded: Map<string, DecodedWeight
   const absorbed = new Set<string>();
   const steps: Step[] = [];
   for (const n of nodes) {
-    if (n.op === 'Const' || n.op === 'Placeholder' || absorbed.has(n.name) || (n.op === 'Identity' && isConst(n.name))) continue;
+    if (n.op === 'Const' || n.op === 'Placeholder' || n.op === 'NoOp' || absorbed.has(n.name) || (n.op === 'Identity' && isConst(n.name))) continue;
     steps.push(step(n));
   }
 
