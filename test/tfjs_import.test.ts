@@ -321,6 +321,9 @@ function graphModel() {
     node('conv1', 'Conv2D', ['x', 'k1'], conv),
     node('bias1', 'BiasAdd', ['conv1', 'b1'], { data_format: { s: b64s('NHWC') }, T: { type: 'DT_FLOAT' } }),
     node('relu1', 'Relu', ['bias1'], { T: { type: 'DT_FLOAT' } }),
+    // a transposed convolution (stride 2, SAME) off the side: [2, 9, 9, 6] -> [2, 17, 17, 4]
+    cst('tsizes', [4], [2, 17, 17, 4], 'int32'), cst('tk', [3, 3, 4, 6], rand(216)),
+    node('tconv', 'Conv2DBackpropInput', ['tsizes', 'tk', 'relu1'], { ...conv, strides: ilist(1, 2, 2, 1) }),
     cst('pads', [4, 2], [0, 0, 1, 0, 0, 1, 0, 0], 'int32'),
     node('pad', 'Pad', ['relu1', 'pads'], { T: { type: 'DT_FLOAT' } }),
     cst('k2', [3, 3, 6, 1], rand(54)),
@@ -361,10 +364,10 @@ function graphModel() {
   return { json: { format: 'graph-model', modelTopology: { node: nodes, versions: { producer: 1 } }, weightsManifest: [{ paths: ['w.bin'], weights }] }, data };
 }
 
-t('graph ops (Conv2D+BiasAdd+Relu fused, Pad, depthwise, pools, ConcatV2, Mul/AddV2 with consts, ResizeBilinear, Prelu, AddN, _FusedConv2D+Prelu, Mean, MatMul on an Identity of a Const, Reshape, Softmax) match tfjs-converter', async () => {
+t('graph ops (Conv2D+BiasAdd+Relu fused, Pad, depthwise, pools, ConcatV2, Mul/AddV2 with consts, ResizeBilinear, Prelu, AddN, _FusedConv2D+Prelu, Conv2DBackpropInput, Mean, MatMul on an Identity of a Const, Reshape, Softmax) match tfjs-converter', async () => {
   const { tf, tfc } = await tfjs();
   const { json, data } = graphModel();
-  const names = ['out', 'conv1', 'bias1', 'relu1', 'dw', 'cat', 'rs', 'pr', 'an', 'fpr', 'mean'];
+  const names = ['out', 'conv1', 'bias1', 'relu1', 'tconv', 'dw', 'cat', 'rs', 'pr', 'an', 'fpr', 'mean'];
   const g = await tfc.loadGraphModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights as never, weightData: data.buffer as ArrayBuffer, format: 'graph-model' }));
   const x0 = new Float32Array(2 * 9 * 9 * 3).map((_, i) => Math.sin(i * 0.37));
   const ts = g.execute(tf.tensor(x0, [2, 9, 9, 3]), names) as import('@tensorflow/tfjs-core').Tensor[];
@@ -378,7 +381,9 @@ t('graph ops (Conv2D+BiasAdd+Relu fused, Pad, depthwise, pools, ConcatV2, Mul/Ad
     const r = relErr(await ys[i].data(), want[i] as Float32Array);
     assert.ok(r <= 1e-5, `${names[i]}: rel err ${r}`);
   }
-  const p = model.predict(x);
+  // no signature: the outputs are the nodes nothing reads
+  assert.equal(model.outputNames, ['tconv', 'out']);
+  const [p] = model.execute(x, 'out');
   expectClose(await p.data(), want[0], { rtol: 1e-5, atol: 1e-6 });
   assert.throws(() => model.execute(x, ['nope']), /no layer\/node named "nope"/);
   kiln.dispose([...ys, x, p]);

@@ -9,6 +9,8 @@
 import { Tensor, keep } from '../../tensor.ts';
 import { tensor } from '../../ops/creation.ts';
 import { fusedConv2d, type Activation } from '../../ops/conv.ts';
+import { conv2dBackpropInput } from '../../ops/conv.grad.ts';
+import { convGeom as conv2dGeom } from '../../../kernels/conv2d.ts';
 import { fusedDepthwiseConv2d } from '../../ops/depthwise.ts';
 import { batchNorm } from '../../ops/norm.ts';
 import { add, sub, mul, div, maximum, minimum, relu, relu6, sigmoid, tanh, leakyRelu, rsqrt, sqrt, exp, neg, square, abs } from '../../ops/elementwise.ts';
@@ -30,7 +32,7 @@ export const SUPPORTED_OPS = [
   'Placeholder', 'Const', 'Identity', 'Conv2D', 'DepthwiseConv2dNative', '_FusedConv2D', 'FusedDepthwiseConv2dNative', 'BiasAdd',
   'Relu', 'Relu6', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Softmax', 'Add', 'AddV2', 'Sub', 'Mul', 'RealDiv', 'Maximum', 'Minimum', 'Rsqrt', 'Sqrt', 'Exp', 'Neg',
   'MatMul', '_FusedMatMul', 'Reshape', 'Squeeze', 'Transpose', 'AvgPool', 'MaxPool', 'Mean', 'Max', 'Sum', 'Pad', 'ConcatV2',
-  'FusedBatchNorm', 'FusedBatchNormV3', 'Prelu', 'AddN', 'Square', 'Abs', 'ExpandDims', 'ResizeBilinear', 'ResizeNearestNeighbor', 'NoOp',
+  'FusedBatchNorm', 'FusedBatchNormV3', 'Prelu', 'AddN', 'Square', 'Abs', 'ExpandDims', 'ResizeBilinear', 'ResizeNearestNeighbor', 'NoOp', 'Conv2DBackpropInput',
 ] as const;
 
 /** Activations a fused conv/matmul node may carry after its BiasAdd. */
@@ -219,6 +221,18 @@ export function buildGraphPlan(mj: ModelJson, decoded: Map<string, DecodedWeight
         const ac = !!n.attr?.align_corners?.b, hp = !!n.attr?.half_pixel_centers?.b;
         const f = n.op === 'ResizeBilinear' ? resizeBilinear : resizeNearestNeighbor;
         return { ...base, inputs: [ins[0]], desc: `${n.op} ${sz.join('x')}${ac ? ' alignCorners' : ''}${hp ? ' halfPixelCenters' : ''}`, run: ([x]) => f(x, sz, ac, hp) };
+      }
+      case 'Conv2DBackpropInput': {
+        // a transposed convolution: out_backprop [N, OH, OW, Cout] -> [N, H, W, Cin] (input_sizes)
+        const sizes = Array.from(constVal(ins[0], n).values);
+        const filterW = constVal(ins[1], n);
+        const K = constTensor(ins[1]);
+        const g = convGeom(n);
+        return {
+          ...base, inputs: [ins[2]], params: size(filterW.shape),
+          desc: `Conv2DBackpropInput ${filterW.shape[0]}x${filterW.shape[1]}/${g.strides[0]} -> ${filterW.shape[2]}`,
+          run: ([dz]) => conv2dBackpropInput(dz, K, conv2dGeom([dz.shape[0], sizes[1], sizes[2], sizes[3]], filterW.shape, g.strides, g.pads, g.dil)),
+        };
       }
       case 'AddN': {
         return {
