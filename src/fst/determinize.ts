@@ -6,11 +6,12 @@
 // - functional transducers: pairs also keep a residual output string (OpenFst's Gallic / left
 //   string semiring): an arc emits the longest common prefix of the pending outputs. An arc that
 //   must emit several labels becomes a chain (the later ones with input epsilon), and a final
-//   residual string becomes an input-epsilon chain to a new final state, which is what OpenFst's
-//   FactorWeight produces too. A transducer that maps one input to two outputs throws.
-// Residual weights are quantized with delta (as OpenFst does), which identifies the subsets. Inputs that are not determinizable
-// (twins property fails) would make the subset construction run forever: it stops when a residual
-// weight passes a bound derived from the twins property, or at maxStates.
+//   residual string becomes an input-epsilon chain to a shared final state, which is what
+//   OpenFst's FactorWeight produces too. A transducer that maps one input to two outputs throws.
+// Residual weights are quantized with delta (as OpenFst does), which identifies the subsets.
+// Inputs that are not determinizable (twins property fails) would make the subset construction
+// run forever: it stops when a residual weight passes a bound derived from the twins property, or
+// at maxStates.
 import { EPSILON, KilnFstError, NO_STATE, VectorFst, isAcceptor } from './fst.ts';
 import { K_DELTA } from './semiring.ts';
 
