@@ -48,6 +48,8 @@ const CASES: Case[] = [
   { x: [1, 11, 10, 12], f: [5, 5, 12, 8], s: 2, d: 2, pad: 'same' },
   { x: [2, 3, 3, 17], f: [3, 3, 17, 3], pad: [[2, 0], [0, 1]], bias: true },
   { x: [1, 20, 20, 16], f: [3, 3, 16, 40], pad: 'same', bias: true, act: 'relu6' },
+  { x: [2, 9, 11, 3], f: [3, 3, 3, 8], s: 2, d: 2, pad: 'same', bias: true, act: 'relu6' }, // direct kernel, dilated
+  { x: [2, 7, 5, 9], f: [1, 1, 9, 6], pad: 'valid', bias: true, act: 'relu6' }, // fused pointwise (implicit GEMM)
 ];
 
 t('forward matches the float64 reference (default kernel)', async () => {

@@ -1,7 +1,7 @@
 import './setup.ts';
 import { suite } from 'uvu';
 import { kiln, assert, expectClose, runCli } from './helpers.ts';
-import { observeTensors } from '../src/tensor.ts';
+import { observeTensors, engine } from '../src/tensor.ts';
 import { mobilenetV1, mobilenetV1Layers, summary, summarize, PARAM_RULES } from '../src/models/index.ts';
 
 const t = suite('mobilenet_v1');
@@ -194,6 +194,23 @@ t('kiln summary mobilenet_v1 prints a per-layer table and totals; --json the sam
   assert.is((await cli('summary', 'mobilenet_v1', '--params', 'x')).code, 2);
   assert.is((await cli('summary', 'mobilenet_v1', '--alpha', '-1')).code, 2);
   assert.match((await cli('help')).out, /summary MODEL/);
+});
+
+t('inference form: a depthwise-separable block is two dispatches (bias, folded BN and relu6 fused)', () => {
+  const m = mobilenetV1({ alpha: 0.25, resolution: 32, classes: 10 });
+  const x = kiln.zeros([1, 32, 32, 3]);
+  const e = engine() as unknown as { recording: { program: { label: string } }[] | null };
+  const rec: { program: { label: string } }[] = [];
+  e.recording = rec;
+  try {
+    kiln.tidy(() => { m.predict(x); });
+  } finally {
+    e.recording = null;
+    x.dispose();
+    m.dispose();
+  }
+  // Conv2d_0, 13 x (depthwise, pointwise), the global pool, the logits (a 1x1 conv with bias)
+  assert.equal(rec.map((r) => r.program.label), ['conv2d', ...Array(13).fill(['depthwiseConv2d', 'conv2d']).flat(), 'reduce_mean_cols', 'conv2d']);
 });
 
 t.run();

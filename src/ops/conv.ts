@@ -4,16 +4,16 @@
 // (all four sides) or explicit [[top, bottom], [left, right]].
 //
 // Kernels (kernels/conv2d.ts): an implicit GEMM with bias and relu/relu6 fused in its epilogue.
-// A 1x1, stride-1, unpadded conv is a plain matrix product: x viewed as [N*H*W, Cin] times the
-// filter viewed as [Cin, Cout], no copies; matMul has no fused epilogue, so there bias and
-// activation are separate kiln ops (add, relu, relu6).
+// A 1x1, stride-1, unpadded conv without bias and activation is a plain matrix product: x viewed
+// as [N*H*W, Cin] times the filter viewed as [Cin, Cout], no copies. With a bias or an activation
+// it takes the implicit GEMM, whose fused epilogue saves the add and relu dispatches (as fast as
+// matMul alone on MobileNet's pointwise layers: bench/lab/depthwise_pointwise.ts).
 import { Tensor, fmtShape } from '../tensor.ts';
 import { conv2dProgram, convGeom, type Activation, type ConvGeom, type PadSpec } from '../../kernels/conv2d.ts';
 import { assertTensor, fail } from './util.ts';
 import { run } from './run.ts';
 import { reshape } from './movement.ts';
 import { matMul } from './matmul.ts';
-import { add, relu, relu6 } from './elementwise.ts';
 import { recordConv2d, conv2dKernel } from './conv.grad.ts';
 
 export type { Activation, PadSpec } from '../../kernels/conv2d.ts';
@@ -85,13 +85,9 @@ function conv(op: string, a: FusedConv2dArgs): Tensor {
   const act = a.activation ?? 'linear';
   const x4 = x.rank === 3 ? reshape(x, [1, ...x.shape]) : x;
   let y: Tensor;
-  if (g.KH === 1 && g.KW === 1 && g.sH === 1 && g.sW === 1 && g.pads.every((p) => p === 0)) {
-    // pointwise: one matMul over views, then bias and activation as ops (each records its grad)
-    y = matMul(reshape(x4, [g.N * g.H * g.W, g.Cin]), reshape(filter, [g.Cin, g.Cout]));
-    if (bias) y = add(y, bias);
-    if (act === 'relu') y = relu(y);
-    else if (act === 'relu6') y = relu6(y);
-    y = reshape(y, [g.N, g.OH, g.OW, g.Cout]);
+  if (!bias && act === 'linear' && g.KH === 1 && g.KW === 1 && g.sH === 1 && g.sW === 1 && g.pads.every((p) => p === 0)) {
+    // plain pointwise (no bias, no activation): one matMul over views of x and the filter
+    y = reshape(matMul(reshape(x4, [g.N * g.H * g.W, g.Cin]), reshape(filter, [g.Cin, g.Cout])), [g.N, g.OH, g.OW, g.Cout]);
   } else {
     const prog = conv2dProgram(g, false, !!bias, act, conv2dKernel());
     y = run(prog, [x4, filter, bias ?? filter], [g.N, g.OH, g.OW, g.Cout], 'float32');
