@@ -9,6 +9,7 @@ import {
 } from '../src/fst/index.ts';
 import { compose, composeLazy } from '../src/fst/compose.ts';
 import { rmEpsilon } from '../src/fst/rmepsilon.ts';
+import { randEquivalent } from '../src/fst/equivalent.ts';
 import { randomFst, openfstBatch, pathMap, fromOpenFst, skipWithoutOpenFst, type RandomFstOptions } from './fst_util.ts';
 
 const t = suite('fst compose / rmepsilon');
@@ -119,6 +120,26 @@ t('compose: empty inputs and mismatched semirings', () => {
   assert.is(compose(a, e).numStates(), 0);
   assert.is(composeLazy(e, a).start, -1);
   assert.throws(() => compose(a, parseFst('0\n', { semiring: LogSemiring })), /semirings differ/);
+});
+
+t('randEquivalent agrees with fstcompose on cyclic transducers with epsilons, and notices a changed weight or label', () => {
+  if (skipWithoutOpenFst('randEquivalent')) return;
+  const o: RandomFstOptions = { cyclic: true, states: 4, epsProb: 0.3, weightRange: [0.5, 3] };
+  const as = Array.from({ length: 30 }, (_, i) => randomFst(33_000 + i, o));
+  const bs = Array.from({ length: 30 }, (_, i) => randomFst(43_000 + i, o));
+  const A = bundle(as, TropicalSemiring), B = bundle(bs, TropicalSemiring);
+  const [r] = openfstBatch([{ inputs: [printFst(A), printFst(B)], cmd: 'fstarcsort --sort_type=olabel $1 | fstcompose - $2 | fstprint' }]);
+  assert.is(r.code, 0, r.err);
+  const want = fromOpenFst(r.out);
+  const got = compose(A, B);
+  assert.ok(randEquivalent(got, want, { npath: 200 }));
+  const w2 = got.clone();
+  const s = [...w2.states()].find((q) => q > 0 && w2.numArcs(q) > 0)!;
+  w2.arcs(s)[0].weight += 0.5;
+  assert.not.ok(randEquivalent(w2, want, { npath: 400 }), 'changed weight');
+  const l2 = got.clone();
+  l2.arcs(s)[0].olabel = 999;
+  assert.not.ok(randEquivalent(l2, want, { npath: 400 }), 'changed output label');
 });
 
 t('rmEpsilon: hand-made closure with an epsilon cycle (log) and several final states', () => {

@@ -1,7 +1,11 @@
 // Equivalence of epsilon-free deterministic weighted acceptors, like `fstequivalent`: both are
 // trimmed and pushed toward the initial state (after which equivalent deterministic acceptors
 // carry the same weights on corresponding arcs), then walked in lockstep from the start states.
-import { EPSILON, KilnFstError, NO_STATE, VectorFst } from './fst.ts';
+// randEquivalent is the `--random` variant for any FSTs.
+import { type Arc, EPSILON, KilnFstError, NO_STATE, VectorFst } from './fst.ts';
+import { compose } from './compose.ts';
+import { randGen } from './randgen.ts';
+import { totalWeight } from './shortest_distance.ts';
 import { K_DELTA } from './semiring.ts';
 import { connectInPlace } from './connect.ts';
 import { K_SHORTEST_DELTA, pushPotentials } from './minimize.ts';
@@ -58,4 +62,72 @@ export function equivalent<W>(a: VectorFst<W>, b: VectorFst<W>, opts: Equivalent
     }
   }
   return true;
+}
+
+export interface RandEquivalentOptions {
+  /** Random paths drawn from each side (default 100). */
+  npath?: number;
+  seed?: number;
+  /** Paths longer than this are redrawn (default 1000). */
+  maxLength?: number;
+  /** Weights compared with approxEqual(delta) (default kDelta = 1/1024). */
+  delta?: number;
+}
+
+/**
+ * Probabilistic equivalence for any two FSTs (transducers, non-deterministic, with epsilons), like
+ * `fstequivalent --random`: paths are drawn uniformly from each side, and for each drawn
+ * (input string, output string) the total weight of that pair in a and in b must agree. The
+ * weight of a pair is the ⊕ over all paths of x∘f∘y (x, y as linear acceptors). Each check composes
+ * with f, so this suits test-sized FSTs.
+ */
+export function randEquivalent<W>(a: VectorFst<W>, b: VectorFst<W>, opts: RandEquivalentOptions = {}): boolean {
+  if (a.semiring.name !== b.semiring.name) throw new KilnFstError(`randEquivalent: semirings differ (${a.semiring.name} vs ${b.semiring.name})`);
+  const sr = a.semiring;
+  const delta = opts.delta ?? K_DELTA;
+  const npath = opts.npath ?? 100;
+  const seed = opts.seed ?? 1;
+  for (const [k, src] of [a, b].entries()) {
+    const paths = src.start === NO_STATE ? [] : labelPaths(randGen(src, { npath, seed: seed + k, maxLength: opts.maxLength ?? 1000 }));
+    for (const [x, y] of paths) {
+      const wa = pairWeight(a, x, y), wb = pairWeight(b, x, y);
+      if (!sr.approxEqual(wa, wb, delta)) return false;
+    }
+  }
+  return true;
+}
+
+/** The (input labels, output labels) of each path of randGen's output (chains from the start). */
+function labelPaths<W>(p: VectorFst<W>): [number[], number[]][] {
+  const out: [number[], number[]][] = [];
+  if (p.start === NO_STATE) return out;
+  if (p.isFinal(p.start)) out.push([[], []]);
+  for (const first of p.arcs(p.start)) {
+    const x: number[] = [], y: number[] = [];
+    let arc: Arc<W> | undefined = first;
+    for (let guard = 0; arc && guard <= p.numStates(); guard++) {
+      if (arc.ilabel !== EPSILON) x.push(arc.ilabel);
+      if (arc.olabel !== EPSILON) y.push(arc.olabel);
+      const s: number = arc.nextstate;
+      if (p.isFinal(s) || p.numArcs(s) === 0) break;
+      arc = p.arcs(s)[0];
+    }
+    out.push([x, y]);
+  }
+  return out;
+}
+
+function linear<W>(f: VectorFst<W>, labels: number[]): VectorFst<W> {
+  const g = new VectorFst<W>(f.semiring);
+  g.setStart(g.addState());
+  for (const l of labels) {
+    const s = g.addState();
+    g.addArc(s - 1, { ilabel: l, olabel: l, weight: f.semiring.one, nextstate: s });
+  }
+  g.setFinal(g.numStates() - 1);
+  return g;
+}
+
+function pairWeight<W>(f: VectorFst<W>, x: number[], y: number[]): W {
+  return totalWeight(compose(compose(linear(f, x), f), linear(f, y)), K_SHORTEST_DELTA);
 }
