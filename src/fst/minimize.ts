@@ -4,11 +4,11 @@
 // when acyclic, partition refinement otherwise), then read the triples back.
 //
 // Transducers: OpenFst also pushes the output labels (Gallic semiring) before encoding, so outputs
-// can move between arcs and its result can have fewer states than ours; kiln minimizes the
-// transducer with (ilabel, olabel) pairs encoded as they are. Both results are equivalent to the
-// input; for acceptors the state count equals OpenFst's (up to one extra start state when the
-// pushed start weight has to be kept on a start state that has incoming arcs: OpenFst adds an
-// epsilon arc there, kiln copies the start state's arcs so the result stays deterministic).
+// can move between arcs; kiln minimizes the transducer with (ilabel, olabel) pairs encoded as they
+// are (the sizes still agree or kiln's is smaller in our tests). Both results are equivalent to the
+// input; for acceptors the state count equals OpenFst's. When the pushed start weight cannot stay
+// on a start state that has incoming arcs, both add a new start state: OpenFst's has an epsilon
+// arc into the old one, kiln's has copies of its arcs, so the result stays deterministic.
 import { type Arc, KilnFstError, NO_STATE, VectorFst } from './fst.ts';
 import { K_DELTA, type Semiring } from './semiring.ts';
 import { coaccessibleStates } from './compose.ts';
