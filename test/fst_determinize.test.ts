@@ -145,8 +145,10 @@ t('minimize: a pushed start weight on a start state with incoming arcs (a copied
   assert.not.ok(equivalent(f, minimize(parseFst('0\t1\t1\t1\t1\n1\t0\t2\t2\t3\n1\t0.75\n0\t2\t3\t3\t2\n2\t1\n'))));
   if (skipWithoutOpenFst('minimize start weight')) return;
   // fstminimize puts the start weight on a new epsilon arc, so its result is compared at random.
-  const [r] = openfstBatch([{ inputs: [printFst(f), printFst(m)], cmd: 'fstminimize $1 > $2.ofst && fstequivalent --random --npath=500 $2 $2.ofst' }]);
+  const [r] = openfstBatch([{ inputs: [printFst(f), printFst(m)], cmd: 'fstminimize $1 > $2.ofst && fstequivalent --random --npath=500 $2 $2.ofst && fstprint $2.ofst' }]);
   assert.is(r.code, 0, `fstequivalent: kiln's minimize differs from fstminimize: ${r.err}`);
+  assert.is(m.numStates(), fromOpenFst(r.out).numStates(), 'both add one start state');
+  assert.is(m.numStates(), 4);
 });
 
 t('equivalent: pushed weights, different shapes, and failures', () => {
