@@ -61,6 +61,14 @@ function lowerBound(lab: Int32Array, lo: number, hi: number, want: number): numb
   return lo;
 }
 
+function isSorted<W>(f: VectorFst<W>, side: 'ilabel' | 'olabel'): boolean {
+  for (let s = 0; s < f.numStates(); s++) {
+    const arcs = f.arcs(s);
+    for (let i = 1; i < arcs.length; i++) if (arcs[i - 1][side] > arcs[i][side]) return false;
+  }
+  return true;
+}
+
 /** Open-addressing hash table (s1, s2') -> id on typed arrays: no boxed keys, no per-entry objects. */
 class TripleTable {
   private keyA = new Int32Array(1 << 12).fill(-1);
@@ -115,6 +123,9 @@ export class LazyCompose<W = number> {
   /** NO_STATE when either input is empty. */
   readonly start: number;
   private readonly a: VectorFst<W>;
+  private readonly bFst: VectorFst<W>;
+  /** 0: walk A, search B; 1: walk B, search A; 2: per state, walk the side with fewer arcs. */
+  private readonly mode: 0 | 1 | 2;
   private readonly b: SortedArcs<W>;
   private readonly bFinal: W[];
   private readonly aOutEps: Int32Array;
@@ -129,7 +140,14 @@ export class LazyCompose<W = number> {
     }
     this.semiring = a.semiring;
     this.a = a;
+    this.bFst = b;
     this.b = sortByInput(b);
+    // Which side to search, as OpenFst decides from the sort properties (its VectorFst keeps them
+    // exact as arcs are added, so kiln checks the arcs): A olabel-sorted and B ilabel-sorted:
+    // per state, walk the side with fewer arcs; only A sorted: walk B; otherwise walk A and
+    // search B (sorted here). The arcs are the same either way; only their order differs.
+    const aSorted = isSorted(a, 'olabel');
+    this.mode = aSorted ? (isSorted(b, 'ilabel') ? 2 : 1) : 0;
     const nb = b.numStates();
     this.bFinal = new Array(nb);
     for (let s = 0; s < nb; s++) this.bFinal[s] = b.final(s);
@@ -180,8 +198,9 @@ export class LazyCompose<W = number> {
     const s1 = this.tuples[3 * s], s2 = this.tuples[3 * s + 1], fs = this.tuples[3 * s + 2];
     const a = this.a, b = this.b;
     const arcs1 = a.arcs(s1);
-    const out: Arc<W>[] = [];
     const lo = b.off[s2], hi = b.off[s2 + 1];
+    if (this.mode === 1 || (this.mode === 2 && arcs1.length > hi - lo)) return this.expandWalkingB(s1, s2, fs, arcs1);
+    const out: Arc<W>[] = [];
     // B moves alone on its input epsilons while A stays. Pointless when every way out of s1 is an
     // output epsilon and s1 is not final; when A has no output epsilons here, the filter can stay 0.
     const ne1 = this.aOutEps[s1];
@@ -206,6 +225,38 @@ export class LazyCompose<W = number> {
         out.push({
           ilabel: arc.ilabel, olabel: b.olabel[j], weight: sr.times(arc.weight, b.weight[j]),
           nextstate: this.stateId(arc.nextstate, b.next[j], 0),
+        });
+      }
+    }
+    return out;
+  }
+
+  /** OpenFst's order when it searches A: A's output epsilons alone first, then B's arcs in order. */
+  private expandWalkingB(s1: number, s2: number, fs: number, arcs1: Arc<W>[]): Arc<W>[] {
+    const sr = this.semiring;
+    const out: Arc<W>[] = [];
+    const ne1 = this.aOutEps[s1];
+    if (fs === 0) {
+      for (let i = 0; i < ne1; i++) {
+        const arc = arcs1[i];
+        out.push({ ilabel: arc.ilabel, olabel: EPSILON, weight: arc.weight, nextstate: this.stateId(arc.nextstate, s2, 0) });
+      }
+    }
+    const allEps1 = ne1 === arcs1.length && sr.isZero(this.a.final(s1));
+    const nfs = ne1 === 0 ? 0 : 1;
+    for (const arcb of this.bFst.arcs(s2)) {
+      const label = arcb.ilabel;
+      if (label === EPSILON) {
+        if (!allEps1) out.push({ ilabel: EPSILON, olabel: arcb.olabel, weight: arcb.weight, nextstate: this.stateId(s1, arcb.nextstate, nfs) });
+        continue;
+      }
+      let lo = 0, hi = arcs1.length;
+      while (lo < hi) { const mid = (lo + hi) >>> 1; if (arcs1[mid].olabel < label) lo = mid + 1; else hi = mid; }
+      for (let i = lo; i < arcs1.length && arcs1[i].olabel === label; i++) {
+        const arc = arcs1[i];
+        out.push({
+          ilabel: arc.ilabel, olabel: arcb.olabel, weight: sr.times(arc.weight, arcb.weight),
+          nextstate: this.stateId(arc.nextstate, arcb.nextstate, 0),
         });
       }
     }
