@@ -61,7 +61,7 @@ export function rnnForward(cell: Cell, xp: Tensor, whh: Tensor, h0: Tensor, c0Or
     // h_{t-1} in its own read-only buffer: h0, then two scratch buffers in turn; cs slot 0 = c0
     if (cs) e.dispatch(copyProgram([N * H], [1], 0, [1], 0, 'copy'), [c0OrBhh.buffer], [cs.buffer]);
     const scratch = [empty([N, H], 'float32'), empty([N, H], 'float32')];
-    const defines = { GRU: gru, SAVE: save, VEC: H % 4 === 0, NB };
+    const defines = { GRU: gru, SAVE: save, VEC: H % 4 === 0, NB, NB1: NB === 1 };
     const wg = grid(Math.ceil(N / NB) * H, WG);
     let prev = h0;
     for (let t = 0; t < T; t++) {

@@ -62,6 +62,35 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let blk = item / H;
   let j = item - blk * H;
   let n0 = blk * NB;
+#if NB1
+  // one sequence per invocation: plain registers (an accumulator array indexed in a loop may be
+  // moved to scratch memory by the shader compiler)
+  var acc0 = vec4<f32>(0.0);
+#if VEC
+  let H4 = H / 4u;
+  let r0 = j * H4;
+  let hb = min(n0, u.N - 1u) * H4;
+  for (var k4 = 0u; k4 < H4; k4++) {
+    let hv = hp[hb + k4];
+#if GRU
+    acc0 += vec4<f32>(dot(whh[r0 + k4], hv), dot(whh[r0 + H * H4 + k4], hv), dot(whh[r0 + 2u * H * H4 + k4], hv), 0.0);
+#else
+    acc0 += vec4<f32>(dot(whh[r0 + k4], hv), dot(whh[r0 + H * H4 + k4], hv), dot(whh[r0 + 2u * H * H4 + k4], hv), dot(whh[r0 + 3u * H * H4 + k4], hv));
+#endif
+  }
+#else
+  let hb = min(n0, u.N - 1u) * H;
+  for (var k = 0u; k < H; k++) {
+#if GRU
+    let w = vec4<f32>(whh[j * H + k], whh[(H + j) * H + k], whh[(2u * H + j) * H + k], 0.0);
+#else
+    let w = vec4<f32>(whh[j * H + k], whh[(H + j) * H + k], whh[(2u * H + j) * H + k], whh[(3u * H + j) * H + k]);
+#endif
+    acc0 += w * hp[hb + k];
+  }
+#endif
+  var acc = array<vec4<f32>, NB>(acc0);
+#else
   var acc: array<vec4<f32>, NB>;
   var base: array<u32, NB>;
 #if VEC
@@ -92,6 +121,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 #endif
     for (var b = 0u; b < NB; b++) { acc[b] += w * hp[base[b] + k]; }
   }
+#endif
 #endif
   for (var b = 0u; b < NB; b++) {
     let n = n0 + b;
