@@ -122,16 +122,17 @@ t('compose: empty inputs and mismatched semirings', () => {
   assert.throws(() => compose(a, parseFst('0\n', { semiring: LogSemiring })), /semirings differ/);
 });
 
-t('compose prints exactly what fstcompose prints, given the same arc-sorted inputs (3 sort modes, 2 semirings)', () => {
+t('compose prints exactly what fstcompose prints, given the same arc-sorted inputs (B sorted, or both; 2 semirings)', () => {
   if (skipWithoutOpenFst('compose text')) return;
   const jobs: { arcType: string; sr: Semiring<number>; inputs: string[]; cmd: string }[] = [];
   for (const [arcType, sr] of SEMIRINGS) {
     const o: RandomFstOptions = { cyclic: true, semiring: sr, states: 5, epsProb: 0.3 };
     const A = bundle(Array.from({ length: 150 }, (_, i) => randomFst(70_000 + i, o)), sr);
     const B = bundle(Array.from({ length: 150 }, (_, i) => randomFst(80_000 + i, o)), sr);
-    for (const [sa, sb] of [['olabel', ''], ['', 'ilabel'], ['olabel', 'ilabel']]) {
-      // OpenFst searches the sorted side (per state the one with more arcs when both are sorted);
-      // kiln makes the same choice, so the arcs come out in the same order.
+    for (const [sa, sb] of [['', 'ilabel'], ['olabel', 'ilabel']]) {
+      // OpenFst searches B, or per state the side with more arcs when both are sorted; kiln makes
+      // the same choice, so the arcs come out in the same order. (With only A sorted OpenFst walks
+      // B everywhere; kiln does not, for speed, so that mode is compared by paths elsewhere.)
       const sort = (i: number, t: string) => (t ? `fstarcsort --sort_type=${t} $${i} > $${i}.s` : `cp $${i} $${i}.s`);
       jobs.push({ arcType, sr, inputs: [printFst(A), printFst(B)], cmd: `${sort(1, sa)}; ${sort(2, sb)}; fstprint $1.s; echo ===; fstprint $2.s; echo ===; fstcompose $1.s $2.s | fstprint` });
     }

@@ -124,8 +124,8 @@ export class LazyCompose<W = number> {
   readonly start: number;
   private readonly a: VectorFst<W>;
   private readonly bFst: VectorFst<W>;
-  /** 0: walk A, search B; 1: walk B, search A; 2: per state, walk the side with fewer arcs. */
-  private readonly mode: 0 | 1 | 2;
+  /** 0: walk A, search B; 2: per state, walk the side with fewer arcs (A is olabel-sorted). */
+  private readonly mode: 0 | 2;
   private readonly b: SortedArcs<W>;
   private readonly bFinal: W[];
   private readonly aOutEps: Int32Array;
@@ -142,12 +142,12 @@ export class LazyCompose<W = number> {
     this.a = a;
     this.bFst = b;
     this.b = sortByInput(b);
-    // Which side to search, as OpenFst decides from the sort properties (its VectorFst keeps them
-    // exact as arcs are added, so kiln checks the arcs): A olabel-sorted and B ilabel-sorted:
-    // per state, walk the side with fewer arcs; only A sorted: walk B; otherwise walk A and
-    // search B (sorted here). The arcs are the same either way; only their order differs.
-    const aSorted = isSorted(a, 'olabel');
-    this.mode = aSorted ? (isSorted(b, 'ilabel') ? 2 : 1) : 0;
+    // Which side to walk and which to search. The arcs are the same either way, only their order
+    // differs. As OpenFst: B ilabel-sorted and A not olabel-sorted: walk A, search B; both sorted:
+    // per state, walk the side with fewer arcs. When only A is sorted OpenFst walks B everywhere,
+    // which is slow where B has many arcs (a unigram state); kiln searches its sorted copy of B
+    // there instead, so then its arc order can differ from fstcompose's.
+    this.mode = isSorted(a, 'olabel') ? 2 : 0;
     const nb = b.numStates();
     this.bFinal = new Array(nb);
     for (let s = 0; s < nb; s++) this.bFinal[s] = b.final(s);
@@ -199,7 +199,7 @@ export class LazyCompose<W = number> {
     const a = this.a, b = this.b;
     const arcs1 = a.arcs(s1);
     const lo = b.off[s2], hi = b.off[s2 + 1];
-    if (this.mode === 1 || (this.mode === 2 && arcs1.length > hi - lo)) return this.expandWalkingB(s1, s2, fs, arcs1);
+    if (this.mode === 2 && arcs1.length > hi - lo) return this.expandWalkingB(s1, s2, fs, arcs1);
     const out: Arc<W>[] = [];
     // B moves alone on its input epsilons while A stays. Pointless when every way out of s1 is an
     // output epsilon and s1 is not final; when A has no output epsilons here, the filter can stay 0.
