@@ -4,10 +4,10 @@
 // - acceptors: each result state is a set of (state, residual weight) pairs; the arc for label a
 //   carries the ⊕ of the weights reaching a and the pairs keep what is left (left division);
 // - functional transducers: pairs also keep a residual output string (OpenFst's Gallic / left
-//   string semiring): an arc emits the longest common prefix of the pending outputs. An arc that
-//   must emit several labels becomes a chain (the later ones with input epsilon), and a final
-//   residual string becomes an input-epsilon chain to a shared final state, which is what
-//   OpenFst's FactorWeight produces too. A transducer that maps one input to two outputs throws.
+//   string semiring): an arc emits the first label of the pending outputs when they all start
+//   with it (OpenFst's LabelCommonDivisor), the rest stays pending; a pending string at a final
+//   state becomes an input-epsilon chain to a shared final state, which is what OpenFst's
+//   FactorWeight produces. A transducer that maps one input to two outputs throws.
 // Residual weights are quantized with delta (as OpenFst does), which identifies the subsets.
 // Inputs that are not determinizable (twins property fails) would make the subset construction
 // run forever: it stops when a residual weight passes a bound derived from the twins property, or
@@ -212,10 +212,7 @@ export function determinize<W>(f: VectorFst<W>, opts: DeterminizeOptions = {}): 
         finalStr = strs[i];
       }
     }
-    if (!sr.isZero(final)) {
-      if (finalStr <= 0) out.setFinal(id, final);
-      else emitChain(id, EPSILON, strings.seqs[finalStr], final, -1);
-    }
+    if (!sr.isZero(final) && finalStr <= 0) out.setFinal(id, final);
 
     gLabel.length = 0; gNext.length = 0; gStr.length = 0; gW.length = 0;
     for (let i = 0; i < states.length; i++) {
@@ -253,7 +250,7 @@ export function determinize<W>(f: VectorFst<W>, opts: DeterminizeOptions = {}): 
       const label = gLabel[order[g]];
       let e = g;
       while (e < m && gLabel[order[e]] === label) e++;
-      if (e === g + 1) {
+      if (e === g + 1 && (acceptor || strings.seqs[gStr[order[g]]].length <= 1)) {
         // One arc with this label: it carries the whole weight and pending output.
         const x = order[g];
         g = e;
@@ -302,24 +299,24 @@ export function determinize<W>(f: VectorFst<W>, opts: DeterminizeOptions = {}): 
       if (acceptor) out.addArc(id, { ilabel: label, olabel: label, weight: common, nextstate: to });
       else emitChain(id, label, prefix, common, to);
     }
+    // A pending output at a final state: after the arcs, as FactorWeight appends it.
+    if (!sr.isZero(final) && finalStr > 0) emitChain(id, EPSILON, strings.seqs[finalStr], final, -1);
   }
   return out;
 }
 
+/**
+ * What an arc emits: the first label when every pending string starts with it, else nothing
+ * (OpenFst's LabelCommonDivisor: one label per arc; the rest stays pending).
+ */
 function commonPrefix(strings: Strings, ids: number[]): number[] {
-  const first = ids[0];
-  let same = true;
-  for (let k = 1; k < ids.length; k++) if (ids[k] !== first) { same = false; break; }
-  if (same) return strings.seqs[first];
-  const p = strings.seqs[first];
-  let len = p.length;
-  for (let k = 1; k < ids.length && len > 0; k++) {
+  const p = strings.seqs[ids[0]];
+  if (p.length === 0) return [];
+  for (let k = 1; k < ids.length; k++) {
     const q = strings.seqs[ids[k]];
-    let i = 0;
-    while (i < len && i < q.length && q[i] === p[i]) i++;
-    len = i;
+    if (q.length === 0 || q[0] !== p[0]) return [];
   }
-  return p.slice(0, len);
+  return [p[0]];
 }
 
 function nonFunctional(state: number, strings: Strings, a: number, b: number): KilnFstError {
