@@ -11,7 +11,7 @@ import { determinize, isDeterministic } from '../src/fst/determinize.ts';
 import { minimize } from '../src/fst/minimize.ts';
 import { equivalent } from '../src/fst/equivalent.ts';
 import { rmEpsilon } from '../src/fst/rmepsilon.ts';
-import { randomFst, seededRng, openfstBatch, pathMap, fromOpenFst, skipWithoutOpenFst, type RandomFstOptions } from './fst_util.ts';
+import { randomFst, seededRng, openfstBatch, pathMap, fromOpenFst, skipWithoutOpenFst, expectSameText, type RandomFstOptions } from './fst_util.ts';
 
 const t = suite('fst determinize / minimize / equivalent');
 const TAG = 100_000;
@@ -182,6 +182,9 @@ for (const [arcType, sr] of [['standard', TropicalSemiring], ['log', LogSemiring
     expectSamePaths(M, om, (i) => printFst(cases[i]), `minimize ${arcType}`);
     assert.is(D.numStates(), od.numStates(), 'determinize: states');
     assert.is(D.totalArcs(), od.totalArcs(), 'determinize: arcs');
+    // The same text, state and arc order included (weights to 1e-5: the printing of exact
+    // %.9g ties such as 3.603515625 differs in the last digit).
+    expectSameText(printFst(D), rd.out, 1e-5, `determinize ${arcType}: text`);
     assert.is(M.numStates(), om.numStates(), 'minimize: states');
     assert.is(M.totalArcs(), om.totalArcs(), 'minimize: arcs');
     // Per case: the minimized case is equivalent to its determinized case, and a changed weight is not.
@@ -207,6 +210,7 @@ for (const [arcType, sr] of [['standard', TropicalSemiring], ['log', LogSemiring
     const od = fromOpenFst(r.out, sr);
     expectSamePaths(D, od, (i) => printFst(cases[i]), `determinize transducers ${arcType}`);
     assert.is(D.numStates(), od.numStates(), 'states');
+    expectSameText(printFst(D), r.out, 1e-5, `determinize transducers ${arcType}: text`);
     // minimize on the deterministic transducer: equivalent; OpenFst may be smaller (it also pushes labels).
     const M = minimize(D);
     expectSamePaths(M, od, (i) => printFst(cases[i]), `minimize transducers ${arcType}`);
