@@ -1,11 +1,13 @@
 // Composition with OpenFst's default sequence filter, so epsilon paths are counted once and the
-// result is the one `fstcompose` builds (same states and arcs, possibly numbered differently).
+// result is the one `fstcompose` builds: with B ilabel-sorted, the same text (states and arcs in
+// the same order); otherwise the same states and arcs, possibly in another order.
 //
 // A composed state is (s1, s2, f). Filter state f = 0: A may still take an output-epsilon move on
 // its own; f = 1: B has taken an input-epsilon move on its own, so A may not (that ordering
-// is what removes the duplicate epsilon paths). Matching eps:eps pairs directly is forbidden for the
-// same reason. B's arcs are sorted by input label once (CSR, typed arrays) and searched by binary
-// search, so neither input needs to be arc-sorted by the caller.
+// is what removes the duplicate epsilon paths). Matching eps:eps pairs directly is forbidden for
+// the same reason. B's arcs are sorted by input label once (CSR, typed arrays) and searched by
+// binary search, so neither input needs to be arc-sorted by the caller; when A is olabel-sorted,
+// states where A has more arcs walk B and search A instead.
 import { type Arc, EPSILON, KilnFstError, NO_STATE, VectorFst } from './fst.ts';
 import type { Semiring } from './semiring.ts';
 
