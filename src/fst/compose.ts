@@ -5,63 +5,14 @@
 // A composed state is (s1, s2, f). Filter state f = 0: A may still take an output-epsilon move on
 // its own; f = 1: B has taken an input-epsilon move on its own, so A may not (that ordering
 // is what removes the duplicate epsilon paths). Matching eps:eps pairs directly is forbidden for
-// the same reason. B's arcs are sorted by input label once (CSR, typed arrays) and searched by
-// binary search, so neither input needs to be arc-sorted by the caller; when A is olabel-sorted,
-// states where A has more arcs walk B and search A instead.
+// the same reason. B's arcs are searched by binary search on input label (each state's arcs are
+// sorted on first use when they are not already), so neither input needs to be arc-sorted by the
+// caller and a lazy composition costs nothing up front; when A is olabel-sorted, states where A
+// has more arcs walk B and search A instead.
 import { type Arc, EPSILON, KilnFstError, NO_STATE, VectorFst } from './fst.ts';
 import type { Semiring } from './semiring.ts';
 
 export interface ComposeOptions { connect?: boolean }
-
-/** B's arcs grouped per state and sorted by input label. */
-interface SortedArcs<W> {
-  off: Int32Array; ilabel: Int32Array; olabel: Int32Array; next: Int32Array; weight: W[];
-}
-
-function sortByInput<W>(f: VectorFst<W>): SortedArcs<W> {
-  const n = f.numStates();
-  const off = new Int32Array(n + 1);
-  for (let s = 0; s < n; s++) off[s + 1] = off[s] + f.numArcs(s);
-  const m = off[n];
-  const ilabel = new Int32Array(m), olabel = new Int32Array(m), next = new Int32Array(m);
-  const weight: W[] = new Array(m);
-  let order: Int32Array | null = null;
-  for (let s = 0; s < n; s++) {
-    const arcs = f.arcs(s);
-    const k = arcs.length, base = off[s];
-    let sorted = true;
-    for (let i = 1; i < k; i++) if (arcs[i - 1].ilabel > arcs[i].ilabel) { sorted = false; break; }
-    let idx: ArrayLike<number>;
-    if (sorted) idx = identity(k);
-    else {
-      if (!order || order.length < k) order = new Int32Array(Math.max(k, 16));
-      const o = order.subarray(0, k);
-      for (let i = 0; i < k; i++) o[i] = i;
-      o.sort((x, y) => arcs[x].ilabel - arcs[y].ilabel || x - y);
-      idx = o;
-    }
-    for (let i = 0; i < k; i++) {
-      const a = arcs[idx[i]];
-      ilabel[base + i] = a.ilabel; olabel[base + i] = a.olabel; next[base + i] = a.nextstate; weight[base + i] = a.weight;
-    }
-  }
-  return { off, ilabel, olabel, next, weight };
-}
-
-let ident = new Int32Array(0);
-function identity(k: number): Int32Array {
-  if (ident.length < k) { ident = new Int32Array(Math.max(k, 2 * ident.length)); for (let i = 0; i < ident.length; i++) ident[i] = i; }
-  return ident;
-}
-
-/** First index in [lo, hi) whose label is >= want. */
-function lowerBound(lab: Int32Array, lo: number, hi: number, want: number): number {
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (lab[mid] < want) lo = mid + 1; else hi = mid;
-  }
-  return lo;
-}
 
 function isSorted<W>(f: VectorFst<W>, side: 'ilabel' | 'olabel'): boolean {
   for (let s = 0; s < f.numStates(); s++) {
@@ -128,9 +79,9 @@ export class LazyCompose<W = number> {
   private readonly bFst: VectorFst<W>;
   /** 0: walk A, search B; 2: per state, walk the side with fewer arcs (A is olabel-sorted). */
   private readonly mode: 0 | 2;
-  private readonly b: SortedArcs<W>;
-  private readonly bFinal: W[];
-  private readonly aOutEps: Int32Array;
+  /** B's arcs per state sorted by input label, made on first use (the original array when sorted). */
+  private readonly bSorted: (Arc<W>[] | undefined)[] = [];
+  private readonly bLabels: Int32Array[] = [];
   private readonly ids = new TripleTable();
   private tuples: Int32Array = new Int32Array(3 * 1024);
   private count = 0;
@@ -143,19 +94,12 @@ export class LazyCompose<W = number> {
     this.semiring = a.semiring;
     this.a = a;
     this.bFst = b;
-    this.b = sortByInput(b);
     // Which side to walk and which to search. The arcs are the same either way, only their order
     // differs. As OpenFst: B ilabel-sorted and A not olabel-sorted: walk A, search B; both sorted:
     // per state, walk the side with fewer arcs. When only A is sorted OpenFst walks B everywhere,
     // which is slow where B has many arcs (a unigram state); kiln searches its sorted copy of B
     // there instead, so then its arc order can differ from fstcompose's.
     this.mode = isSorted(a, 'olabel') ? 2 : 0;
-    const nb = b.numStates();
-    this.bFinal = new Array(nb);
-    for (let s = 0; s < nb; s++) this.bFinal[s] = b.final(s);
-    const na = a.numStates();
-    this.aOutEps = new Int32Array(na);
-    for (let s = 0; s < na; s++) this.aOutEps[s] = a.numOutputEpsilons(s);
     this.start = a.start === NO_STATE || b.start === NO_STATE ? NO_STATE : this.stateId(a.start, b.start, 0);
   }
 
@@ -172,7 +116,7 @@ export class LazyCompose<W = number> {
     const fa = this.a.final(t[3 * s]);
     const sr = this.semiring;
     if (sr.isZero(fa)) return sr.zero;
-    return sr.times(fa, this.bFinal[t[3 * s + 1]]);
+    return sr.times(fa, this.bFst.final(t[3 * s + 1]));
   }
 
   arcs(s: number): Arc<W>[] {
@@ -195,22 +139,42 @@ export class LazyCompose<W = number> {
     return id;
   }
 
+  private sortedB(s2: number): Arc<W>[] {
+    let arcs = this.bSorted[s2];
+    if (arcs === undefined) {
+      arcs = this.bFst.arcs(s2);
+      for (let i = 1; i < arcs.length; i++) {
+        if (arcs[i - 1].ilabel > arcs[i].ilabel) { arcs = arcs.slice().sort((x, y) => x.ilabel - y.ilabel); break; }
+      }
+      this.bSorted[s2] = arcs;
+      // The labels again as a typed array: the binary search then touches no arc objects.
+      const lab = new Int32Array(arcs.length);
+      for (let i = 0; i < arcs.length; i++) lab[i] = arcs[i].ilabel;
+      this.bLabels[s2] = lab;
+    }
+    return arcs;
+  }
+
   private expand(s: number): Arc<W>[] {
     const sr = this.semiring;
     const s1 = this.tuples[3 * s], s2 = this.tuples[3 * s + 1], fs = this.tuples[3 * s + 2];
-    const a = this.a, b = this.b;
+    const a = this.a;
     const arcs1 = a.arcs(s1);
-    const lo = b.off[s2], hi = b.off[s2 + 1];
-    if (this.mode === 2 && arcs1.length > hi - lo) return this.expandWalkingB(s1, s2, fs, arcs1);
+    let ne1 = 0;
+    for (let i = 0; i < arcs1.length; i++) if (arcs1[i].olabel === EPSILON) ne1++;
+    if (this.mode === 2 && arcs1.length > this.bFst.numArcs(s2)) return this.expandWalkingB(s1, s2, fs, arcs1, ne1);
+    const arcs2 = this.sortedB(s2);
+    const lab2 = this.bLabels[s2];
+    const hi = arcs2.length;
     const out: Arc<W>[] = [];
     // B moves alone on its input epsilons while A stays. Pointless when every way out of s1 is an
     // output epsilon and s1 is not final; when A has no output epsilons here, the filter can stay 0.
-    const ne1 = this.aOutEps[s1];
     const allEps1 = ne1 === arcs1.length && sr.isZero(a.final(s1));
-    if (!allEps1 && lo < hi && b.ilabel[lo] === EPSILON) {
+    if (!allEps1 && hi > 0 && arcs2[0].ilabel === EPSILON) {
       const nfs = ne1 === 0 ? 0 : 1;
-      for (let j = lo; j < hi && b.ilabel[j] === EPSILON; j++) {
-        out.push({ ilabel: EPSILON, olabel: b.olabel[j], weight: b.weight[j], nextstate: this.stateId(s1, b.next[j], nfs) });
+      for (let j = 0; j < hi && arcs2[j].ilabel === EPSILON; j++) {
+        const b = arcs2[j];
+        out.push({ ilabel: EPSILON, olabel: b.olabel, weight: b.weight, nextstate: this.stateId(s1, b.nextstate, nfs) });
       }
     }
     for (let i = 0; i < arcs1.length; i++) {
@@ -221,12 +185,13 @@ export class LazyCompose<W = number> {
         if (fs === 0) out.push({ ilabel: arc.ilabel, olabel: EPSILON, weight: arc.weight, nextstate: this.stateId(arc.nextstate, s2, 0) });
         continue;
       }
-      let j = hi - lo > 8 ? lowerBound(b.ilabel, lo, hi, label) : lo;
-      if (j === lo) while (j < hi && b.ilabel[j] < label) j++;
-      for (; j < hi && b.ilabel[j] === label; j++) {
+      let lo = 0, top = hi;
+      while (lo < top) { const mid = (lo + top) >>> 1; if (lab2[mid] < label) lo = mid + 1; else top = mid; }
+      for (let j = lo; j < hi && lab2[j] === label; j++) {
+        const b = arcs2[j];
         out.push({
-          ilabel: arc.ilabel, olabel: b.olabel[j], weight: sr.times(arc.weight, b.weight[j]),
-          nextstate: this.stateId(arc.nextstate, b.next[j], 0),
+          ilabel: arc.ilabel, olabel: b.olabel, weight: sr.times(arc.weight, b.weight),
+          nextstate: this.stateId(arc.nextstate, b.nextstate, 0),
         });
       }
     }
@@ -234,10 +199,9 @@ export class LazyCompose<W = number> {
   }
 
   /** OpenFst's order when it searches A: A's output epsilons alone first, then B's arcs in order. */
-  private expandWalkingB(s1: number, s2: number, fs: number, arcs1: Arc<W>[]): Arc<W>[] {
+  private expandWalkingB(s1: number, s2: number, fs: number, arcs1: Arc<W>[], ne1: number): Arc<W>[] {
     const sr = this.semiring;
     const out: Arc<W>[] = [];
-    const ne1 = this.aOutEps[s1];
     if (fs === 0) {
       for (let i = 0; i < ne1; i++) {
         const arc = arcs1[i];
