@@ -84,6 +84,15 @@ t('weights print like fstprint (%.9g of the float32) and parse back exactly', ()
   assert.is(formatG(1e-5, 6), '1e-05');
   assert.is(formatG(100000, 6), '100000');
   assert.is(formatG(1000000, 6), '1e+06');
+  // exact decimal ties round to even, as glibc's printf does (fstprint): determinize's weights
+  // are often multiples of 1/1024
+  assert.is(formatG(3.603515625, 9), '3.60351562');
+  assert.is(formatG(-3.603515625, 9), '-3.60351562');
+  assert.is(formatG(3.603515625 + 2 ** -20, 9), '3.60351658'); // not a tie: 3.6035165786...
+
+  assert.is(formatG(123456789.5, 9), '123456790');
+  assert.is(formatG(0.125, 2), '0.12');
+  assert.is(formatG(0.375, 2), '0.38');
   assert.is(T.parse('Infinity'), Infinity);
   assert.is(T.parse('inf'), Infinity);
   for (const bad of ['abc', '1.5x', '', 'nan', 'NaN', '--1', '1e']) throwsFst(() => T.parse(bad), /bad weight/);

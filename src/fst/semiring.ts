@@ -47,12 +47,24 @@ export function parseFloatWeight(s: string, round: (x: number) => number): numbe
  * C printf "%.Pg" (what OpenFst's fstprint writes: precision 9 for float32 weights, which
  * round-trips every float32). 'Infinity' / '-Infinity' / 'BadNumber' for the specials.
  */
-export function formatG(x: number, precision: number): string {
+export function formatG(value: number, precision: number): string {
+  let x = value;
   if (Number.isNaN(x)) return 'BadNumber';
   if (x === Infinity) return 'Infinity';
   if (x === -Infinity) return '-Infinity';
   if (x === 0) return Object.is(x, -0) ? '-0' : '0';
-  const e = x.toExponential(precision - 1); // d.ddddde[+-]X
+  let e = x.toExponential(precision - 1); // d.ddddde[+-]X
+  // JavaScript rounds an exact decimal tie away from zero; C's printf (glibc), which fstprint
+  // uses, rounds it to even: 3.603515625 prints 3.60351562. Detect an exact tie from the exact
+  // expansion (a float's terminates well within 100 digits here) and round it down when the
+  // kept last digit would become odd.
+  const exact = x.toExponential(Math.min(100, precision + 40));
+  const dig = exact.slice(0, exact.indexOf('e')).replace('-', '').replace('.', '');
+  if (dig[precision] === '5' && /^0*$/.test(dig.slice(precision + 1)) && Number(dig[precision - 1]) % 2 === 0) {
+    const mant = `${x < 0 ? '-' : ''}${dig[0]}.${dig.slice(1, precision)}`;
+    e = `${mant}${exact.slice(exact.indexOf('e'))}`;
+    x = Number(e); // the rounded-down value: toFixed below then prints the same digits
+  }
   const at = e.indexOf('e');
   const exp = Number(e.slice(at + 1));
   if (exp < -4 || exp >= precision) {
