@@ -3,12 +3,16 @@
 // forward+backward, interleaved so machine load affects them alike. kernels/rnn.ts picks the
 // path per shape from what this prints.
 //   node --import tsx bench/lab/rnn.ts [lstm|gru] [NxH,NxH,...] [T] [I]
-// Found on lavapipe (Mesa 25.0.7, 2 cores, other work running: load ~12), T=50, I=64, median of 5:
-//   N=1  H=256  fused 23-29 ms fwd, 89-94 fwd+bwd   matmul 47-49 fwd, 90-120 fwd+bwd   persistent 290-500 fwd
-//   N=32 H=256  fused 1540-2230 ms fwd              matmul 400-900 fwd, 400-455 fwd+bwd
-//   N=1  H=64   persistent 5-8 ms fwd               fused 8-19                         matmul 28-49
-//   N=8  H=128  matmul 22-28 ms fwd                 fused 57-69                        persistent 250-310
-// so on software adapters: persistent for N*H <= 64, matmul from N = 4, fused otherwise.
+// Found on lavapipe (Mesa 25.0.7, 2 cores, load ~2-3), T=50, I=64, median of 5:
+//   N=1  H=256  fused 52 ms fwd, 208 fwd+bwd    matmul 75 fwd, 175 fwd+bwd    persistent 98 fwd
+//   N=32 H=256  fused 462 ms fwd                matmul 166 fwd, 325 fwd+bwd   persistent 985 fwd
+//   N=1  H=64   fused 5.5 ms fwd, 16 fwd+bwd    persistent 9.3 fwd, 12.5 fwd+bwd   matmul 9.0 fwd
+//   N=8  H=128  matmul 24 ms fwd, 47 fwd+bwd    fused 32 fwd                  persistent 72 fwd
+// so on software adapters: persistent only for N*H <= 64, matmul from N = 4, fused otherwise.
+// At batch 1 a step is a matrix-vector product that re-reads all of W_hh (1 MB at H = 256): its
+// time grows with H^2 (H = 128 is 4x faster) and did not move with the workgroup size (8-128), a
+// transposed (unit-major) weight layout, or LP_NUM_THREADS=1 vs 2: lavapipe's per-lane loads of
+// the weights bound it at ~0.5 ms a step.
 import * as kiln from '../../src/index.ts';
 await kiln.ready();
 const cell = (process.argv[2] ?? 'lstm') as 'lstm' | 'gru';
