@@ -5,43 +5,16 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  VectorFst, TropicalSemiring, LogSemiring, parseFst, printFst, appendStates, type Semiring,
+  VectorFst, TropicalSemiring, LogSemiring, parseFst, printFst, type Semiring,
 } from '../src/fst/index.ts';
 import { compose, composeLazy } from '../src/fst/compose.ts';
 import { rmEpsilon } from '../src/fst/rmepsilon.ts';
 import { randEquivalent } from '../src/fst/equivalent.ts';
-import { randomFst, openfstBatch, pathMap, fromOpenFst, skipWithoutOpenFst, type RandomFstOptions } from './fst_util.ts';
+import { randomFst, openfstBatch, pathMap, fromOpenFst, skipWithoutOpenFst, bundle, expectSameBundles, type RandomFstOptions } from './fst_util.ts';
 
 const t = suite('fst compose / rmepsilon');
-const TAG = 100_000;
 type Num = VectorFst<number>;
 
-/** One FST holding every case: start --(TAG+i):(TAG+i)--> case i. */
-function bundle(fsts: Num[], sr: Semiring<number>): Num {
-  const out = new VectorFst<number>(sr);
-  out.setStart(out.addState());
-  fsts.forEach((f, i) => {
-    if (f.start < 0) return;
-    const off = appendStates(out, f);
-    out.addArc(0, { ilabel: TAG + i, olabel: TAG + i, weight: sr.one, nextstate: off + f.start });
-  });
-  return out;
-}
-
-/** Path maps equal within tol; on failure names the case (its tag) and the first differences. */
-function expectSameBundles(got: Num, want: Num, inputs: (i: number) => string, what: string, tol = 1e-4): void {
-  const g = pathMap(got, 1e6), w = pathMap(want, 1e6);
-  const diffs: string[] = [];
-  for (const k of new Set([...g.keys(), ...w.keys()])) {
-    const a = g.get(k), b = w.get(k);
-    if (a === undefined || b === undefined || Math.abs(a - b) > tol * Math.max(1, Math.abs(b))) diffs.push(`${k}: kiln ${a} vs OpenFst ${b}`);
-  }
-  if (diffs.length) {
-    const tag = Number(diffs[0].split(/[ |]/)[0]) - TAG;
-    assert.unreachable(`${what}: ${diffs.length} path differences, first: ${diffs.slice(0, 3).join('; ')}\ncase ${tag}:\n${inputs(tag)}`);
-  }
-  assert.ok(w.size > 0, `${what}: OpenFst result has paths`);
-}
 
 const SEMIRINGS: [string, Semiring<number>][] = [['standard', TropicalSemiring], ['log', LogSemiring]];
 

@@ -5,42 +5,17 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  VectorFst, TropicalSemiring, LogSemiring, parseFst, printFst, appendStates, type Semiring,
+  VectorFst, TropicalSemiring, LogSemiring, parseFst, printFst, type Semiring,
 } from '../src/fst/index.ts';
 import { determinize, isDeterministic } from '../src/fst/determinize.ts';
 import { minimize } from '../src/fst/minimize.ts';
 import { equivalent } from '../src/fst/equivalent.ts';
 import { rmEpsilon } from '../src/fst/rmepsilon.ts';
-import { randomFst, seededRng, openfstBatch, pathMap, fromOpenFst, skipWithoutOpenFst, expectSameText, type RandomFstOptions } from './fst_util.ts';
+import { randomFst, seededRng, openfstBatch, pathMap, fromOpenFst, skipWithoutOpenFst, expectSameText, bundle, expectSameBundles, type RandomFstOptions } from './fst_util.ts';
 
 const t = suite('fst determinize / minimize / equivalent');
-const TAG = 100_000;
 type Num = VectorFst<number>;
 
-function bundle(fsts: Num[], sr: Semiring<number>): Num {
-  const out = new VectorFst<number>(sr);
-  out.setStart(out.addState());
-  fsts.forEach((f, i) => {
-    if (f.start < 0) return;
-    const off = appendStates(out, f);
-    out.addArc(0, { ilabel: TAG + i, olabel: TAG + i, weight: sr.one, nextstate: off + f.start });
-  });
-  return out;
-}
-
-function expectSamePaths(got: Num, want: Num, inputs: (i: number) => string, what: string, tol = 1e-4): void {
-  const g = pathMap(got, 1e6), w = pathMap(want, 1e6);
-  const diffs: string[] = [];
-  for (const k of new Set([...g.keys(), ...w.keys()])) {
-    const a = g.get(k), b = w.get(k);
-    if (a === undefined || b === undefined || Math.abs(a - b) > tol * Math.max(1, Math.abs(b))) diffs.push(`${k}: kiln ${a} vs OpenFst ${b}`);
-  }
-  if (diffs.length) {
-    const tag = Number(diffs[0].split(/[ |]/)[0]) - TAG;
-    assert.unreachable(`${what}: ${diffs.length} path differences, first: ${diffs.slice(0, 3).join('; ')}\ncase ${tag}:\n${inputs(tag)}`);
-  }
-  assert.ok(w.size > 0, `${what}: OpenFst result has paths`);
-}
 
 /** A random deterministic, epsilon-free acceptor (cyclic unless told): first arc per label kept. */
 function randomDetAcceptor(seed: number, o: RandomFstOptions): Num {
@@ -178,8 +153,8 @@ for (const [arcType, sr] of [['standard', TropicalSemiring], ['log', LogSemiring
     assert.is(rd.code, 0, rd.err);
     assert.is(rm.code, 0, rm.err);
     const od = fromOpenFst(rd.out, sr), om = fromOpenFst(rm.out, sr);
-    expectSamePaths(D, od, (i) => printFst(cases[i]), `determinize ${arcType}`);
-    expectSamePaths(M, om, (i) => printFst(cases[i]), `minimize ${arcType}`);
+    expectSameBundles(D, od, (i) => printFst(cases[i]), `determinize ${arcType}`);
+    expectSameBundles(M, om, (i) => printFst(cases[i]), `minimize ${arcType}`);
     assert.is(D.numStates(), od.numStates(), 'determinize: states');
     assert.is(D.totalArcs(), od.totalArcs(), 'determinize: arcs');
     // The same text, state and arc order included (weights to 1e-5: the printing of exact
@@ -208,12 +183,12 @@ for (const [arcType, sr] of [['standard', TropicalSemiring], ['log', LogSemiring
     const [r] = openfstBatch([{ inputs: [printFst(A)], cmd: 'fstdeterminize $1 | fstprint', arcType }]);
     assert.is(r.code, 0, r.err);
     const od = fromOpenFst(r.out, sr);
-    expectSamePaths(D, od, (i) => printFst(cases[i]), `determinize transducers ${arcType}`);
+    expectSameBundles(D, od, (i) => printFst(cases[i]), `determinize transducers ${arcType}`);
     assert.is(D.numStates(), od.numStates(), 'states');
     expectSameText(printFst(D), r.out, 1e-5, `determinize transducers ${arcType}: text`);
     // minimize on the deterministic transducer: equivalent; OpenFst may be smaller (it also pushes labels).
     const M = minimize(D);
-    expectSamePaths(M, od, (i) => printFst(cases[i]), `minimize transducers ${arcType}`);
+    expectSameBundles(M, od, (i) => printFst(cases[i]), `minimize transducers ${arcType}`);
     const [rm] = openfstBatch([{ inputs: [printFst(D)], cmd: 'fstminimize $1 | fstprint', arcType }]);
     assert.is(rm.code, 0, rm.err);
     assert.ok(M.numStates() >= fromOpenFst(rm.out, sr).numStates() && M.numStates() <= D.numStates());

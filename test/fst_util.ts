@@ -1,23 +1,17 @@
 // Shared FST test helpers: a seeded random weighted-FST generator, OpenFst command-line runners
 // (batched: one bash process runs many fstcompile | tool | fstprint pipelines), and semantic
 // comparisons (path maps of acyclic FSTs, line-by-line text comparison with weight tolerance).
+import { rng } from '../src/util/numeric.ts';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
-import { VectorFst, TropicalSemiring, parseFst, printFst, type Semiring } from '../src/fst/index.ts';
+import { VectorFst, TropicalSemiring, parseFst, printFst, appendStates, type Semiring } from '../src/fst/index.ts';
 
-/** mulberry32: a small seeded generator in [0, 1). */
+/** kiln's seeded generator in [0, 1), with the seed spread first (nearby seeds, unrelated streams). */
 export function seededRng(seed: number): () => number {
-  let a = (seed * 0x9e3779b1 + 0x6d2b79f5) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return rng((seed * 0x9e3779b1 + 0x6d2b79f5) >>> 0);
 }
 
 export interface RandomFstOptions {
@@ -302,4 +296,36 @@ export function expectSameNBest(got: VectorFst<number>, want: VectorFst<number>,
     if (tied) continue;
     if (g[i].key !== w[i].key) assert.unreachable(`${what}: path ${i} (weight ${w[i].weight}) is ${g[i].key} vs OpenFst's ${w[i].key}\n got: ${show(g)}\nwant: ${show(w)}`);
   }
+}
+
+// ---- bundles: many random cases in one FST, so OpenFst runs a handful of processes -------------
+
+/** Tag labels of the bundle arcs: case i is reached through label BUNDLE_TAG + i. */
+export const BUNDLE_TAG = 100_000;
+
+/** One FST holding every case: start --(BUNDLE_TAG+i):(BUNDLE_TAG+i)--> case i. */
+export function bundle(fsts: VectorFst<number>[], sr: Semiring<number>): VectorFst<number> {
+  const out = new VectorFst<number>(sr);
+  out.setStart(out.addState());
+  fsts.forEach((f, i) => {
+    if (f.start < 0) return;
+    const off = appendStates(out, f);
+    out.addArc(0, { ilabel: BUNDLE_TAG + i, olabel: BUNDLE_TAG + i, weight: sr.one, nextstate: off + f.start });
+  });
+  return out;
+}
+
+/** Path maps equal within tol; on failure names the case (its tag) and the first differences. */
+export function expectSameBundles(got: VectorFst<number>, want: VectorFst<number>, inputs: (i: number) => string, what: string, tol = 1e-4): void {
+  const g = pathMap(got, 1e6), w = pathMap(want, 1e6);
+  const diffs: string[] = [];
+  for (const k of new Set([...g.keys(), ...w.keys()])) {
+    const a = g.get(k), b = w.get(k);
+    if (a === undefined || b === undefined || Math.abs(a - b) > tol * Math.max(1, Math.abs(b))) diffs.push(`${k}: kiln ${a} vs OpenFst ${b}`);
+  }
+  if (diffs.length) {
+    const tag = Number(diffs[0].split(/[ |]/)[0]) - BUNDLE_TAG;
+    assert.unreachable(`${what}: ${diffs.length} path differences, first: ${diffs.slice(0, 3).join('; ')}\ncase ${tag}:\n${inputs(tag)}`);
+  }
+  assert.ok(w.size > 0, `${what}: OpenFst result has paths`);
 }

@@ -3,6 +3,7 @@
 // tropical/log weights). The result is an unweighted FST of the paths sharing only the start state.
 // Walks that enter a state from which no final state is reachable are rejected and redrawn, so
 // paths follow the selector's distribution conditioned on success (and never loop forever).
+import { rng } from '../util/numeric.ts';
 import { VectorFst, NO_STATE, KilnFstError, type Arc } from './fst.ts';
 import { coaccessible } from './props.ts';
 
@@ -16,24 +17,13 @@ export interface RandGenOptions {
   maxTries?: number;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function randGen<W>(f: VectorFst<W>, opts: RandGenOptions = {}): VectorFst<W> {
   const sr = f.semiring;
   const npath = opts.npath ?? 1;
   const maxLength = opts.maxLength ?? Infinity;
   const select = opts.select ?? 'uniform';
   if (select === 'log_prob' && typeof sr.one !== 'number') throw new KilnFstError(`randGen: select=log_prob needs numeric (tropical/log) weights, got ${sr.name}`);
-  const rand = mulberry32(opts.seed ?? 0x5eed);
+  const rand = rng(opts.seed ?? 0x5eed);
   const out = new VectorFst<W>(sr);
   out.isymbols = f.isymbols;
   out.osymbols = f.osymbols;

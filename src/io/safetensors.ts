@@ -6,6 +6,7 @@
 //
 // Offsets are relative to the start of the data; the tensors' byte ranges, sorted, tile the data
 // exactly (no gap, no overlap, nothing after the last one). Values are little-endian, row-major.
+import { float16ToNumber } from '../util/numeric.ts';
 import type { DType, TypedArray } from '../tensor.ts';
 import { KilnOpError } from '../ops/util.ts';
 import { parseJson } from './strict_json.ts';
@@ -239,7 +240,7 @@ function readValues(i: Info, raw: Uint8Array, dv: DataView, err: (m: string) => 
     case 'F32': return LITTLE ? new Float32Array(copy()) : Float32Array.from({ length: count }, (_, k) => dv.getFloat32(4 * k, true));
     case 'I32': return LITTLE ? new Int32Array(copy()) : Int32Array.from({ length: count }, (_, k) => dv.getInt32(4 * k, true));
     case 'U32': return LITTLE ? new Uint32Array(copy()) : Uint32Array.from({ length: count }, (_, k) => dv.getUint32(4 * k, true));
-    case 'F16': return Float32Array.from({ length: count }, (_, k) => f16(dv.getUint16(2 * k, true)));
+    case 'F16': return Float32Array.from({ length: count }, (_, k) => float16ToNumber(dv.getUint16(2 * k, true)));
     case 'BF16': {
       const bits = new Uint32Array(count);
       for (let k = 0; k < count; k++) bits[k] = dv.getUint16(2 * k, true) << 16;
@@ -264,16 +265,6 @@ function readValues(i: Info, raw: Uint8Array, dv: DataView, err: (m: string) => 
     }
   }
   return err(`tensor '${i.name}': unsupported dtype '${i.dtype}'`);
-}
-
-/** IEEE half -> number (exact). */
-function f16(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
 }
 
 function describe(v: unknown): string {

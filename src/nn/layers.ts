@@ -10,13 +10,13 @@ import { reshape } from '../ops/movement.ts';
 import { matMul } from '../ops/matmul.ts';
 import { embedding } from '../ops/embedding.ts';
 
-function positiveInt(op: string, name: string, v: unknown): number {
+export function positiveInt(op: string, name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(op, `${name} must be a positive integer, got ${String(v)}`);
   return v;
 }
 
 /** A seed for each random draw: the layer's own sequence when it has a seed, else kiln's default one. */
-function seeder(seed: number | undefined): () => number | undefined {
+export function seeder(seed: number | undefined): () => number | undefined {
   if (seed === undefined) return () => undefined;
   const r = rng(seed);
   return () => Math.floor(r() * 4294967296);

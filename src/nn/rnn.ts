@@ -4,24 +4,13 @@
 // Every weight starts U(-1/sqrt(hidden), 1/sqrt(hidden)), as torch does.
 import { Tensor, tidy, fmtShape } from '../tensor.ts';
 import { Module } from './module.ts';
-import { Dropout } from './layers.ts';
+import { Dropout, positiveInt, seeder } from './layers.ts';
 import type { Variable } from '../autograd/variable.ts';
 import { fail, assertTensor } from '../ops/util.ts';
-import { randomUniform, rng } from '../ops/creation.ts';
+import { randomUniform } from '../ops/creation.ts';
 import { concat, reshape, slice, stack, transpose } from '../ops/movement.ts';
 import { lstm, gru, lstmCell, gruCell, type RnnPath } from '../ops/rnn.ts';
 import { convLstmCell, convGruCell } from '../ops/conv_rnn.ts';
-
-function positiveInt(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(op, `${name} must be a positive integer, got ${String(v)}`);
-  return v;
-}
-
-function seeder(seed: number | undefined): () => number | undefined {
-  if (seed === undefined) return () => undefined;
-  const r = rng(seed);
-  return () => Math.floor(r() * 4294967296);
-}
 
 export interface RnnModuleOptions {
   /** stacked layers (default 1) */

@@ -1,4 +1,5 @@
 // Creating tensors from values: tensor, scalar, zeros, ones, fill, range, random*.
+import { rng } from '../util/numeric.ts';
 import { empty, engine, Tensor, type DType, type Shape, DTYPES, sizeOf, fmtShape } from '../tensor.ts';
 import { fail, assertShape, assertRank } from './util.ts';
 import { fillProgram } from '../../kernels/fill.ts';
@@ -87,17 +88,7 @@ export function range(start: number, stop: number, step = 1, dtype: DType = 'flo
   return tensor(v, [n], dtype);
 }
 
-/** Deterministic generator (mulberry32) so tests and examples can be reproduced. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 let defaultSeed = 42;
 

@@ -4,6 +4,7 @@
 //   quantization { dtype: 'uint8' | 'uint16', scale, min }  ->  value = q * scale + min
 //   quantization { dtype: 'float16' }                       ->  IEEE half -> float32 (exact)
 // Decoding happens on the CPU once, at load; the model uploads the (folded) results to the GPU.
+import { float16ToNumber } from '../../util/numeric.ts';
 import { TfjsImportError, extractJsExport, type WeightEntry, type WeightGroup } from './model_json.ts';
 
 export type WeightDType = 'float32' | 'int32' | 'bool';
@@ -31,14 +32,7 @@ function storedBytes(w: WeightEntry, source: string): number {
 const numel = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
 /** IEEE 754 binary16 -> number (exact). */
-export function float16ToFloat32(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
-}
+export const float16ToFloat32 = float16ToNumber;
 
 function dequantU8(q: Uint8Array, scale: number, min: number, out: Float32Array): void {
   for (let i = 0; i < q.length; i++) out[i] = q[i] * scale + min;
