@@ -7,7 +7,7 @@ import {
   arcSort, arcSortInPlace, cxxSort, connect, project, invert, union, concat, closure, reverse,
   shortestDistance, totalWeight, shortestPath, nBestStrings, push, prune, randGen, isAcyclic, equalFst, fstDifference,
 } from '../src/fst/index.ts';
-import { fstCli } from '../src/cli/fst.ts';
+import { runCli } from './helpers.ts';
 import { randomFst, pathMap, pathList, expectSamePaths, seededRng } from './fst_util.ts';
 
 const t = suite('fst algorithms');
@@ -257,19 +257,10 @@ t('equalFst: structural equality within delta, with the first difference named',
   assert.ok(equalFst(reverse(reverse(parseFst('0 1 1 1\n1\n'))), reverse(reverse(parseFst('0 1 1 1\n1\n')))));
 });
 
+/** `kiln fst ...` in-process; stdout as the CLI writes it (every line newline-terminated). */
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const [log, error] = [console.log, console.error];
-  console.log = (...m: unknown[]) => { out.push(m.join(' ')); };
-  console.error = (...m: unknown[]) => { err.push(m.join(' ')); };
-  try {
-    const code = await fstCli(args);
-    return { code, out: out.map((l) => l + '\n').join(''), err: err.join('\n') };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
+  const r = await runCli('fst', ...args);
+  return { code: r.code, out: r.outLines.map((l) => l + '\n').join(''), err: r.err };
 }
 
 t('kiln fst CLI: ops, flags, and errors (exit code, file:line on stderr)', async () => {

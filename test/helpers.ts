@@ -70,7 +70,7 @@ export function expectThrows(fn: () => unknown, ...patterns: RegExp[]): void {
 export const numel = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 /** Run the `kiln` CLI in-process, capturing what it prints. */
-export async function runCli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+export async function runCli(...args: string[]): Promise<{ code: number; out: string; err: string; outLines: string[] }> {
   const { main } = await import('../src/cli/main.ts');
   const out: string[] = [];
   const err: string[] = [];
@@ -79,7 +79,7 @@ export async function runCli(...args: string[]): Promise<{ code: number; out: st
   console.error = (...m: unknown[]) => { err.push(m.join(' ')); };
   try {
     const code = await main(args);
-    return { code, out: out.join('\n'), err: err.join('\n') };
+    return { code, out: out.join('\n'), err: err.join('\n'), outLines: out };
   } finally {
     console.log = log;
     console.error = error;

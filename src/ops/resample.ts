@@ -16,13 +16,8 @@ function checkNHWC(op: string, x: Tensor): [number, number, number, number] {
   return x.shape as unknown as [number, number, number, number];
 }
 
-/**
- * Nearest-neighbour resize of NHWC images to [newHeight, newWidth] (tf.image.resizeNearestNeighbor).
- * By default output row i reads row floor(i*H/newH); alignCorners and halfPixelCenters pick the
- * source rows as tfjs does (kernels/resample.ts nearestSource).
- */
-export function resizeNearestNeighbor(x: Tensor, size: [number, number], alignCorners = false, halfPixelCenters = false): Tensor {
-  const op = 'resizeNearestNeighbor';
+/** Shared argument checks of the resizes: [N, H, W, C, newH, newW]. */
+function checkResize(op: string, x: Tensor, size: [number, number], alignCorners: boolean, halfPixelCenters: boolean): [number, number, number, number, number, number] {
   const [N, H, W, C] = checkNHWC(op, x);
   assertDtype(op, 'x', x, ['float32']);
   if (!Array.isArray(size) || size.length !== 2 || !size.every((d) => Number.isInteger(d) && d > 0)) {
@@ -30,8 +25,18 @@ export function resizeNearestNeighbor(x: Tensor, size: [number, number], alignCo
   }
   if (typeof alignCorners !== 'boolean' || typeof halfPixelCenters !== 'boolean') fail(op, 'alignCorners and halfPixelCenters must be booleans');
   if (alignCorners && halfPixelCenters) fail(op, 'alignCorners and halfPixelCenters cannot both be true (as tf)');
-  const [oh, ow] = size;
   if (H === 0 || W === 0) fail(op, `cannot resize an empty image (x ${fmtShape(x.shape)})`);
+  return [N, H, W, C, size[0], size[1]];
+}
+
+/**
+ * Nearest-neighbour resize of NHWC images to [newHeight, newWidth] (tf.image.resizeNearestNeighbor).
+ * By default output row i reads row floor(i*H/newH); alignCorners and halfPixelCenters pick the
+ * source rows as tfjs does (kernels/resample.ts nearestSource).
+ */
+export function resizeNearestNeighbor(x: Tensor, size: [number, number], alignCorners = false, halfPixelCenters = false): Tensor {
+  const op = 'resizeNearestNeighbor';
+  const [N, H, W, C, oh, ow] = checkResize(op, x, size, alignCorners, halfPixelCenters);
   const flags = { alignCorners, halfPixelCenters };
   if (!alignCorners && !halfPixelCenters) return recordResizeNearest(x, run(resizeNearestProgram(N, H, W, C, oh, ow, false, false), [x], [N, oh, ow, C], 'float32'), flags);
   const maps = nearestMapsTensor(H, W, oh, ow, alignCorners, halfPixelCenters);
@@ -56,15 +61,7 @@ function bilinearMapsTensor(inH: number, inW: number, outH: number, outW: number
  */
 export function resizeBilinear(x: Tensor, size: [number, number], alignCorners = false, halfPixelCenters = false): Tensor {
   const op = 'resizeBilinear';
-  const [N, H, W, C] = checkNHWC(op, x);
-  assertDtype(op, 'x', x, ['float32']);
-  if (!Array.isArray(size) || size.length !== 2 || !size.every((d) => Number.isInteger(d) && d > 0)) {
-    fail(op, `size must be [newHeight, newWidth] (positive integers), got ${JSON.stringify(size)}`);
-  }
-  if (typeof alignCorners !== 'boolean' || typeof halfPixelCenters !== 'boolean') fail(op, 'alignCorners and halfPixelCenters must be booleans');
-  if (alignCorners && halfPixelCenters) fail(op, 'alignCorners and halfPixelCenters cannot both be true (as tf)');
-  if (H === 0 || W === 0) fail(op, `cannot resize an empty image (x ${fmtShape(x.shape)})`);
-  const [oh, ow] = size;
+  const [N, H, W, C, oh, ow] = checkResize(op, x, size, alignCorners, halfPixelCenters);
   const maps = bilinearMapsTensor(H, W, oh, ow, alignCorners, halfPixelCenters);
   const y = run(resizeBilinearProgram(N, H, W, C, oh, ow, false), [x, maps], [N, oh, ow, C], 'float32');
   maps.dispose();
