@@ -85,3 +85,27 @@ export async function runCli(...args: string[]): Promise<{ code: number; out: st
     console.error = error;
   }
 }
+
+/**
+ * Train `steps` optimizer steps of `loss` over `params` and check memory stays flat: the live
+ * tensor count after two warm-up steps must not move. Returns the first and last loss.
+ */
+export async function trainFlat(loss: () => kiln.Tensor, params: kiln.Variable[], opt: { applyGradients(g: Record<string, kiln.Tensor>): void }, steps: number): Promise<{ first: number; last: number }> {
+  const step = async () => {
+    const l = kiln.tidy(() => {
+      const { value, grads } = kiln.variableGrads(loss, params);
+      opt.applyGradients(grads);
+      return value;
+    });
+    const v = (await l.data())[0];
+    l.dispose();
+    return v;
+  };
+  const first = await step();
+  await step();
+  const before = kiln.memory().numTensors;
+  let last = first;
+  for (let i = 0; i < steps; i++) last = await step();
+  assert.is(kiln.memory().numTensors, before, 'tensors leaked per step');
+  return { first, last };
+}

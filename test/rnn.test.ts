@@ -1,7 +1,7 @@
 import './setup.ts';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kiln, randArray, expectClose, expectThrows } from './helpers.ts';
+import { kiln, randArray, expectClose, expectThrows, trainFlat } from './helpers.ts';
 import { checkGrad } from './gradcheck.ts';
 import { rnnRef, rnnGradRef, type Cell, type RnnRefParams } from '../kernels/rnn.ts';
 
@@ -144,22 +144,7 @@ t('a training loop through an LSTM keeps memory flat', async () => {
   const wHh = kiln.variable(kiln.randomUniform([4 * H, H], -0.3, 0.3, 'float32', 2));
   const x = kiln.randomUniform([T, N, I], -1, 1, 'float32', 3);
   const opt = kiln.adam(0.01);
-  const step = async () => {
-    const loss = kiln.tidy(() => {
-      const { value, grads } = kiln.variableGrads(() => kiln.mean(kiln.square(kiln.lstm(x, { wIh, wHh }).hT)), [wIh, wHh]);
-      opt.applyGradients(grads);
-      return value;
-    });
-    const v = (await loss.data())[0];
-    loss.dispose();
-    return v;
-  };
-  const first = await step();
-  await step();
-  const before = kiln.memory().numTensors;
-  let last = first;
-  for (let i = 0; i < 20; i++) last = await step();
-  assert.is(kiln.memory().numTensors, before, 'tensors leaked per step');
+  const { first, last } = await trainFlat(() => kiln.mean(kiln.square(kiln.lstm(x, { wIh, wHh }).hT)), [wIh, wHh], opt, 20);
   assert.ok(last < first, `loss went from ${first} to ${last}`);
   opt.dispose();
   kiln.dispose([wIh, wHh, x]);

@@ -1,7 +1,7 @@
 import './setup.ts';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kiln, randArray, expectClose, expectThrows } from './helpers.ts';
+import { kiln, randArray, expectClose, expectThrows, trainFlat } from './helpers.ts';
 import type { Tensor } from '../src/index.ts';
 
 const t = suite('rnn modules');
@@ -114,28 +114,13 @@ t('nn.GRU, nn.GRUCell, nn.LSTMCell, nn.ConvGRU train: loss goes down and memory 
   const target = kiln.tensor(randArray(2 * 8, 11, -0.5, 0.5), [2, 8]);
   const params = [...gruM.parameters(), ...cellM.parameters(), ...lstmCellM.parameters(), ...conv.parameters()];
   const opt = kiln.adam(0.02);
-  const step = async () => {
-    const loss = kiln.tidy(() => {
-      const { value, grads } = kiln.variableGrads(() => {
-        const h = gruM.forward(x).hN;
-        const h2 = cellM.forward(kiln.reshape(kiln.slice(x, [0, 0, 0], [1, 2, 3]), [2, 3]), kiln.reshape(h, [2, 8]));
-        const l = lstmCellM.forward(kiln.reshape(kiln.slice(x, [1, 0, 0], [1, 2, 3]), [2, 3]), h2, h2);
-        const hc = conv.forward(img, kiln.zeros([2, 4, 4, 4]));
-        return kiln.add(kiln.mean(kiln.square(kiln.sub(l.h, target))), kiln.mean(kiln.square(kiln.sub(hc, 0.25))));
-      }, params);
-      opt.applyGradients(grads);
-      return value;
-    });
-    const v = (await loss.data())[0];
-    loss.dispose();
-    return v;
-  };
-  const first = await step();
-  await step();
-  const before = kiln.memory().numTensors;
-  let last = first;
-  for (let i = 0; i < 15; i++) last = await step();
-  assert.is(kiln.memory().numTensors, before, 'tensors leaked per step');
+  const { first, last } = await trainFlat(() => {
+    const h = gruM.forward(x).hN;
+    const h2 = cellM.forward(kiln.reshape(kiln.slice(x, [0, 0, 0], [1, 2, 3]), [2, 3]), kiln.reshape(h, [2, 8]));
+    const l = lstmCellM.forward(kiln.reshape(kiln.slice(x, [1, 0, 0], [1, 2, 3]), [2, 3]), h2, h2);
+    const hc = conv.forward(img, kiln.zeros([2, 4, 4, 4]));
+    return kiln.add(kiln.mean(kiln.square(kiln.sub(l.h, target))), kiln.mean(kiln.square(kiln.sub(hc, 0.25))));
+  }, params, opt, 15);
   assert.ok(last < 0.7 * first, `loss went from ${first} to ${last}`);
   opt.dispose();
   kiln.dispose([x, img, target]);
