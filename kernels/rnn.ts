@@ -1,5 +1,7 @@
-// Fused LSTM/GRU sequence kernels (shaders/rnn.wgsl forward, shaders/rnn_grad.wgsl BPTT) and
-// their float64 CPU references in PyTorch's layout.
+// Fused LSTM/GRU kernels and their float64 CPU references in PyTorch's layout. Forward: the
+// per-step fused kernel (shaders/rnn_step.wgsl), the one-dispatch persistent loop (rnn.wgsl), and
+// the elementwise cell behind kiln's matmul (rnn_cell.wgsl); BPTT: rnn_grad.wgsl (fused and
+// persistent) and rnn_cell_grad.wgsl (matmul path). src/ops/rnn.grad.ts picks the path.
 import { grid, Uniforms } from '../src/gpu/runtime.ts';
 import { empty, engine, type Tensor } from '../src/tensor.ts';
 import { copyProgram } from './copy.ts';
@@ -25,7 +27,7 @@ export function useMatmul(N: number, H: number, software: boolean): boolean {
   return software ? N >= 4 : N * H >= 4096;
 }
 
-/** Sequences per invocation: each W_hh load serves this many (see shaders/rnn.wgsl). */
+/** Sequences per invocation: each W_hh load serves this many (see shaders/rnn_step.wgsl). */
 export function seqBlock(N: number): number {
   return N >= 4 ? 4 : N >= 2 ? 2 : 1;
 }
@@ -49,11 +51,11 @@ export function rnnForward(cell: Cell, xp: Tensor, whh: Tensor, h0: Tensor, c0Or
   const hs = empty([T, N, H], 'float32');
   const cs = gru ? null : empty([T + 1, N, H], 'float32');
   const gates = save ? empty([T, N, H, 4], 'float32') : null;
-  const outs = [hs, ...(cs ? [cs] : []), ...(gates ? [gates] : [])].map((t) => t.buffer);
   const NB = seqBlock(N);
   const e = engine();
   const label = `${cell}Sequence`;
   if (persistent) {
+    const outs = [hs, ...(cs ? [cs] : []), ...(gates ? [gates] : [])].map((t) => t.buffer);
     const defines = { GRU: gru, SAVE: save, VEC: H % 4 === 0, NB, B_GATES: 5 + outs.length - 1, B_U: 5 + outs.length };
     const ins = [xp.buffer, whh.buffer, h0.buffer, c0OrBhh.buffer, lens.buffer];
     e.dispatch({ shader: 'rnn', label, defines, overrides: { WG: PERSISTENT_WG }, workgroups: [1], uniforms: new Uniforms().u32(T, N, H, 0) }, ins, outs);
