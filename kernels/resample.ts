@@ -1,23 +1,28 @@
-// Nearest-neighbour resize, NHWC: shaders/resample.wgsl (forward and its gather-form gradient).
+// Nearest-neighbour and bilinear resize, NHWC: shaders/resample.wgsl (forward and gather-form gradients).
 // depthToSpace/spaceToDepth are pure permutations: src/ops/resample.ts builds them from
 // reshape + transpose (kernels/copy.ts), which also gives their gradients.
 import { memo } from '../src/gpu/memo.ts';
 import { grid, Uniforms, type Program } from '../src/gpu/runtime.ts';
+
+/** One thread per output (input, for grad) element, vec4 over channels when C % 4 == 0. */
+function resampleProgram(label: string, defines: Record<string, boolean>, n: number, inH: number, inW: number, c: number, outH: number, outW: number, grad: boolean): Program {
+  const vec4 = c % 4 === 0;
+  const cv = vec4 ? c / 4 : c;
+  const total = grad ? n * inH * inW * cv : n * outH * outW * cv;
+  return {
+    shader: 'resample', label: grad ? `${label}_grad` : label,
+    defines: { ...defines, V: vec4 ? 'vec4<f32>' : 'f32' },
+    workgroups: grid(total, 256),
+    uniforms: new Uniforms().u32(n, inH, inW, cv, outH, outW, total, 0),
+  };
+}
 
 /**
  * Bindings: x [N, inH, inW, C] -> y [N, outH, outW, C] (grad: dy [N, outH, outW, C] -> dx [N, inH, inW, C]);
  * with `maps`, the int32 tables of nearestMaps() are bound after x (dy).
  */
 export const resizeNearestProgram = memo((n: number, inH: number, inW: number, c: number, outH: number, outW: number, grad: boolean, maps: boolean): Program => {
-  const vec4 = c % 4 === 0;
-  const cv = vec4 ? c / 4 : c;
-  const total = grad ? n * inH * inW * cv : n * outH * outW * cv;
-  return {
-    shader: 'resample', label: grad ? 'resizeNearest_grad' : 'resizeNearest',
-    defines: { NEAREST: !grad, NEAREST_GRAD: grad, MAPS: maps, V: vec4 ? 'vec4<f32>' : 'f32' },
-    workgroups: grid(total, 256),
-    uniforms: new Uniforms().u32(n, inH, inW, cv, outH, outW, total, 0),
-  };
+  return resampleProgram('resizeNearest', { NEAREST: !grad, NEAREST_GRAD: grad, MAPS: maps }, n, inH, inW, c, outH, outW, grad);
 });
 
 /**
@@ -171,15 +176,7 @@ export function bilinearMaps(inH: number, inW: number, outH: number, outW: numbe
 
 /** Bindings: x (dy), the bilinearMaps() table, y (dx). One thread per output (input, for grad) element. */
 export const resizeBilinearProgram = memo((n: number, inH: number, inW: number, c: number, outH: number, outW: number, grad: boolean): Program => {
-  const vec4 = c % 4 === 0;
-  const cv = vec4 ? c / 4 : c;
-  const total = grad ? n * inH * inW * cv : n * outH * outW * cv;
-  return {
-    shader: 'resample', label: grad ? 'resizeBilinear_grad' : 'resizeBilinear',
-    defines: { BILINEAR: !grad, BILINEAR_GRAD: grad, MAPS: true, V: vec4 ? 'vec4<f32>' : 'f32' },
-    workgroups: grid(total, 256),
-    uniforms: new Uniforms().u32(n, inH, inW, cv, outH, outW, total, 0),
-  };
+  return resampleProgram('resizeBilinear', { BILINEAR: !grad, BILINEAR_GRAD: grad, MAPS: true }, n, inH, inW, c, outH, outW, grad);
 });
 
 /** CPU reference (float64): tfjs's resizeBilinear, interpolating along x, then y. */

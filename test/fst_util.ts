@@ -171,30 +171,10 @@ export function openfst(tool: string, args: string[], inputs: string[], opts: { 
 export function pathMap<W>(f: VectorFst<W>, maxPaths = 100_000): Map<string, W> {
   const sr = f.semiring;
   const out = new Map<string, W>();
-  if (f.start < 0) return out;
-  let count = 0;
-  const onPath = new Uint8Array(f.numStates());
-  const walk = (s: number, il: number[], ol: number[], w: W) => {
-    if (onPath[s]) throw new Error(`pathMap: cycle through state ${s}`);
-    onPath[s] = 1;
-    const fw = f.final(s);
-    if (!sr.isZero(fw)) {
-      if (++count > maxPaths) throw new Error(`pathMap: more than ${maxPaths} paths`);
-      const key = `${il.join(' ')}|${ol.join(' ')}`;
-      const prev = out.get(key);
-      const tw = sr.times(w, fw);
-      out.set(key, prev === undefined ? tw : sr.plus(prev, tw));
-    }
-    for (const a of f.arcs(s)) {
-      if (a.ilabel) il.push(a.ilabel);
-      if (a.olabel) ol.push(a.olabel);
-      walk(a.nextstate, il, ol, sr.times(w, a.weight));
-      if (a.ilabel) il.pop();
-      if (a.olabel) ol.pop();
-    }
-    onPath[s] = 0;
-  };
-  walk(f.start, [], [], sr.one);
+  for (const { key, weight } of pathList(f, maxPaths)) {
+    const prev = out.get(key);
+    out.set(key, prev === undefined ? weight : sr.plus(prev, weight));
+  }
   for (const [k, w] of out) if (sr.isZero(w)) out.delete(k);
   return out;
 }
@@ -251,15 +231,15 @@ export function fromOpenFst(text: string, semiring?: Semiring<number>): VectorFs
 
 export { printFst, parseFst };
 
-export interface PathEntry { key: string; weight: number }
+export interface PathEntry<W = number> { key: string; weight: W }
 
 /** Every successful path of an acyclic FST (not aggregated), as "ilabels|olabels" (epsilons dropped) and weight. */
-export function pathList(f: VectorFst<number>, maxPaths = 100_000): PathEntry[] {
+export function pathList<W>(f: VectorFst<W>, maxPaths = 100_000): PathEntry<W>[] {
   const sr = f.semiring;
-  const out: PathEntry[] = [];
+  const out: PathEntry<W>[] = [];
   if (f.start < 0) return out;
   const onPath = new Uint8Array(f.numStates());
-  const walk = (s: number, il: number[], ol: number[], w: number) => {
+  const walk = (s: number, il: number[], ol: number[], w: W) => {
     if (onPath[s]) throw new Error(`pathList: cycle through state ${s}`);
     onPath[s] = 1;
     if (!sr.isZero(f.final(s))) {
