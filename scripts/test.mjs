@@ -1,12 +1,13 @@
-// `npm test`: makes sure a WebGPU adapter exists (scripts/setup), inlines shaders, runs every uvu
-// test in one process and ends with the line "N passed, N failed[, N skipped]".
+// `npm test`: installs what the tests need where it can (scripts/setup --browser: the software
+// Vulkan driver, OpenFst's tools, Chromium; tests whose tool is still missing SKIP and say why),
+// inlines shaders, runs every uvu test in one process and ends with "N passed, N failed[, N skipped]".
 // Pass a regular expression to run only matching test files: npm test -- matmul
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const sh = (cmd, args) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit' }).status;
-if (!process.env.KILN_SKIP_SETUP && sh('bash', ['scripts/setup']) !== 0) process.exit(1);
+if (!process.env.KILN_SKIP_SETUP && sh('bash', ['scripts/setup', '--browser']) !== 0) process.exit(1);
 if (sh('node', ['scripts/gen-shaders.mjs']) !== 0) process.exit(1);
 const child = spawn('node', ['--expose-gc', '--import', 'tsx', 'test/_runner.ts', ...process.argv.slice(2)], {
   cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FORCE_COLOR: '0' },

@@ -38,10 +38,12 @@ t('unknown commands and missing arguments exit 2 with usage', async () => {
   const r = await cli('frobnicate');
   assert.is(r.code, 2);
   assert.match(r.err, /unknown command 'frobnicate'/);
-  assert.is((await cli('golden')).code, 2);
+  const g = await cli('golden', '/nonexistent/golden');
+  assert.is(g.code, 1);
+  assert.match(g.out + g.err, /cannot read directory \/nonexistent\/golden/);
   const h = await cli('help');
   assert.is(h.code, 0);
-  assert.match(h.out, /golden DIR/);
+  assert.match(h.out, /golden \[DIR\]/);
 });
 
 t('with no Vulkan driver, ready() throws one clear error naming the fix', () => {

@@ -11,7 +11,7 @@ import { engine, observeTensors } from '../src/tensor.ts';
 
 const t = suite('ctc');
 
-const GOLDEN = join(fileURLToPath(new URL('..', import.meta.url)), '..', 'shared', 'golden', 'ctc.json');
+const GOLDEN = join(fileURLToPath(new URL('.', import.meta.url)), 'golden', 'ctc.json');
 
 /** Run `fn` once with each kernel path forced. */
 async function eachPath(fn: (path: string) => Promise<void>, paths: readonly ('thread' | 'workgroup')[] = ['thread', 'workgroup']): Promise<void> {

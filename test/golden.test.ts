@@ -1,4 +1,5 @@
-// The conformance runner on ../shared/golden (PyTorch golden vectors) and on hand-made case files.
+// The conformance runner on test/golden (the repo's copy of the PyTorch golden vectors) and on
+// hand-made case files.
 import './setup.ts';
 import { suite } from 'uvu';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,12 +10,14 @@ import { observeTensors } from '../src/tensor.ts';
 import { kiln, assert } from './helpers.ts';
 import { runGolden, runGoldenCli, formatReport, type Report, type CaseResult } from '../src/golden/runner.ts';
 import { listCaseFiles, loadGoldenFile, isBadCase, type GoldenCase } from '../src/golden/format.ts';
+import { bundledGoldenDir, defaultGoldenDir } from '../src/golden/location.ts';
+import { createHash } from 'node:crypto';
 
 const t = suite('golden');
 
-// CI clones the repo and places shared/ beside it: ../shared/golden from the repo root.
+// The repo's own copy: a clone passes with nothing beside it.
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-const GOLDEN = join(REPO, '..', 'shared', 'golden');
+const GOLDEN = bundledGoldenDir();
 const SUMMARY = /^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/;
 
 const hasMatMul = typeof (kiln as unknown as Record<string, unknown>).matMul === 'function';
@@ -23,7 +26,7 @@ const refMatMul = (a: kiln.Tensor, b: kiln.Tensor) => kiln.sum(kiln.mul(kiln.exp
 
 function requireGolden(): void {
   if (!existsSync(GOLDEN)) {
-    assert.unreachable(`golden vectors not found at ${GOLDEN}: the tests expect shared/ beside the repo (../shared/golden from the repo root), as CI places it`);
+    assert.unreachable(`golden vectors not found at ${GOLDEN}: they are part of the repo (test/golden); restore them with git checkout -- test/golden`);
   }
 }
 
@@ -49,9 +52,38 @@ const byName = (rep: Report, family: string, name: string): CaseResult => {
 let goldenReport: Promise<Report> | null = null;
 const golden = () => (goldenReport ??= (requireGolden(), run(GOLDEN)));
 
-t('../shared/golden exists beside the repo', () => requireGolden());
+t('test/golden is in the repo and every file matches MANIFEST.json (sha256, bytes, case names)', () => {
+  requireGolden();
+  assert.is(GOLDEN, join(REPO, 'test', 'golden'));
+  const manifest = JSON.parse(readFileSync(join(GOLDEN, 'MANIFEST.json'), 'utf8')) as { files: Record<string, { bytes: number; sha256: string; cases: string[] }> };
+  const listed = Object.keys(manifest.files).sort();
+  assert.equal(listCaseFiles(GOLDEN), listed, 'case files on disk vs MANIFEST.json');
+  for (const f of listed) {
+    const bytes = readFileSync(join(GOLDEN, f));
+    const e = manifest.files[f];
+    assert.is(bytes.length, e.bytes, `${f}: size`);
+    assert.is(createHash('sha256').update(bytes).digest('hex'), e.sha256, `${f}: sha256`);
+    assert.equal(loadGoldenFile(GOLDEN, f).cases.map((c) => c.name), e.cases, `${f}: case names`);
+  }
+});
 
-/** The case as stored in ../shared/golden (to know which grads it has). */
+t('defaultGoldenDir: the bundled copy, unless a shared folder lists files or cases it lacks', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kiln-golden-loc-'));
+  try {
+    assert.is(defaultGoldenDir(join(dir, 'absent')), GOLDEN, 'no shared folder');
+    const mine = JSON.parse(readFileSync(join(GOLDEN, 'MANIFEST.json'), 'utf8'));
+    writeFileSync(join(dir, 'MANIFEST.json'), JSON.stringify(mine));
+    assert.is(defaultGoldenDir(dir), GOLDEN, 'same set: the bundled copy');
+    const first = Object.keys(mine.files)[0];
+    mine.files[first].cases.push('a_newer_case');
+    writeFileSync(join(dir, 'MANIFEST.json'), JSON.stringify(mine));
+    assert.is(defaultGoldenDir(dir), dir, 'a case the bundled copy lacks: the shared folder');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** The case as stored in test/golden (to know which grads it has). */
 function goldenCase(family: string, name: string): GoldenCase {
   for (const file of listCaseFiles(GOLDEN)) {
     const f = loadGoldenFile(GOLDEN, file);

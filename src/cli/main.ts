@@ -9,7 +9,8 @@ usage: kiln <command> [options]
 commands:
   info [--json]              adapter, backend, features and key limits
   demo                       what kiln does, checked against CPU references
-  golden DIR [--json]        run the PyTorch golden-vector cases in DIR (see shared/golden/README.md)
+  golden [DIR] [--json]      run the PyTorch golden-vector cases in DIR (default: the repo's
+                             test/golden; format in test/golden/README.md)
   summary MODEL [--alpha A] [--resolution R] [--classes K] [--params RULE] [--pool-macs] [--json]
                              per-layer MACs and parameters of a model (MODEL: mobilenet_v1; docs/models.md)
   classify IMAGE [--model nsfwjs] [--top K] [--json]
@@ -45,9 +46,11 @@ export async function main(argv: string[]): Promise<number> {
     case 'info': await info(json); return 0;
     case 'demo': return demo();
     case 'golden': {
-      const dir = rest.find((r) => !r.startsWith('--'));
-      if (!dir) { console.error('usage: kiln golden DIR [--json]'); return 2; }
+      const given = rest.find((r) => !r.startsWith('--'));
       const { runGoldenCli } = await import('../golden/runner.ts');
+      const { defaultGoldenDir } = await import('../golden/location.ts');
+      const dir = given ?? defaultGoldenDir();
+      if (!given && !json) console.log(`golden vectors: ${dir}`);
       return runGoldenCli(dir, { json });
     }
     case 'summary': {

@@ -1,4 +1,4 @@
-// Golden-vector files (../shared/golden/README.md): finding them in a directory, parsing and
+// Golden-vector files (test/golden/README.md): finding them in a directory, parsing and
 // validating them. Everything that can be wrong with a file or a case becomes a message here, so
 // the runner reports a FAIL instead of crashing on bad input.
 import { readdirSync, readFileSync, statSync } from 'node:fs';

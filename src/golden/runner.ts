@@ -1,4 +1,4 @@
-// The conformance runner: every case of every golden file in a directory (../shared/golden/README.md)
+// The conformance runner: every case of every golden file in a directory (test/golden/README.md)
 // run through kiln and checked with the case's own tolerance. `kiln golden DIR [--json]` calls
 // runGoldenCli; tests call runGolden. Which kiln ops a family maps to lives in cases.ts, file
 // parsing in format.ts, the elementwise check in compare.ts. A case passes when its forward
