@@ -30,3 +30,4 @@ export * from './ops/hsoftmax.ts';
 export * from './io/tfjs/index.ts';
 export * as nn from './nn/index.ts';
 export * as fst from './fst/index.ts';
+export * as decode from './decode/index.ts';
