@@ -17,6 +17,8 @@ commands:
                              top-k classes of a PNG/JPEG image with a pretrained network (docs/import.md)
   fst OP [FLAGS] A.txt [B.txt]
                              weighted FST algorithms on OpenFst AT&T text (docs/fst.md; kiln fst help)
+  keyboard CMD [OPTIONS]     the Gboard-style keyboard decoder: decode, predict, translit, train,
+                             eval (docs/keyboard.md; kiln keyboard help)
   help                       this text`;
 
 async function info(json: boolean): Promise<void> {
@@ -64,6 +66,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'fst': {
       const { fstCli } = await import('./fst.ts');
       return fstCli(rest);
+    }
+    case 'keyboard': {
+      const { keyboardCli } = await import('./keyboard.ts');
+      return keyboardCli(rest);
     }
     case undefined: case 'help': case '--help': case '-h':
       console.log(USAGE); return cmd === undefined ? 2 : 0;

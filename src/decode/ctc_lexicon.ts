@@ -121,8 +121,13 @@ export function decodeCtcLexicon(logProbs: ArrayLike<number>, T: number, C: numb
         if (from + lp > -Infinity) addTo(m, c, -Infinity, from + lp);
       });
     }
-    insertions(m);
     beam = prune(m);
+    if (omit !== undefined && beam.length) {
+      // omitted keys are inserted after the surviving hypotheses only (not every extension)
+      const m2 = new Map<number, Hyp>(beam.map((h) => [h.node, h]));
+      insertions(m2);
+      beam = prune(m2);
+    }
     if (!beam.length) return [];
   }
   return finish(beam, trie, scorer, lw, opts.wordPenalty ?? 0, topK, !!opts.prefix);

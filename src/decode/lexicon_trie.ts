@@ -37,6 +37,8 @@ export class LexiconTrie {
   /** Cost of each of wordsAt[n] when reached by this spelling (word cost + the spelling's extra). */
   readonly costsAt: (number[] | undefined)[] = [undefined];
   readonly words: string[] = [];
+  /** The nodes where each word's spellings end. */
+  readonly wordNodes: number[][] = [];
   readonly wordCost: number[] = [];
   private readonly idOf = new Map<string, number>();
 
@@ -124,6 +126,7 @@ export class LexiconTrie {
       id = this.words.length;
       this.words.push(word);
       this.wordCost.push(cost);
+      this.wordNodes.push([]);
       this.idOf.set(word, id);
     } else this.wordCost[id] = Math.min(this.wordCost[id], cost);
     for (const { keys, extra } of this.spellings(word)) {
@@ -140,7 +143,7 @@ export class LexiconTrie {
       const at = (this.wordsAt[n] ??= []);
       const costs = (this.costsAt[n] ??= []);
       const j = at.indexOf(id);
-      if (j < 0) { at.push(id); costs.push(c); } else costs[j] = Math.min(costs[j], c);
+      if (j < 0) { at.push(id); costs.push(c); this.wordNodes[id].push(n); } else costs[j] = Math.min(costs[j], c);
     }
     return id;
   }

@@ -31,7 +31,7 @@ export const lexiconOnly: WordLm = {
 export interface NgramLmOptions {
   /** Weight of the n-gram model in the mixture with the lexicon's unigram (default 0.7). 1 = the n-gram alone. */
   lambda?: number;
-  /** Words kept per history for lookahead and predictions (default 2000: the rest back off). */
+  /** Words kept per history for lookahead and predictions (default 1000: the rest back off). */
   maxSuccessors?: number;
 }
 
@@ -56,7 +56,7 @@ export class NgramWordLm implements WordLm {
   constructor(readonly model: NgramModel, opts: NgramLmOptions = {}) {
     this.lambda = opts.lambda ?? 0.7;
     if (!(this.lambda > 0 && this.lambda <= 1)) throw new Error(`NgramWordLm: lambda must be in (0, 1], got ${this.lambda}`);
-    this.maxSucc = opts.maxSuccessors ?? 2000;
+    this.maxSucc = opts.maxSuccessors ?? 1000;
   }
 
   private index(): Map<string, [string, number][]> {
@@ -110,12 +110,13 @@ export class NgramWordLm implements WordLm {
     const lam = Math.log(this.lambda), rest = this.lambda < 1 ? Math.log(1 - this.lambda) : -Infinity;
     // Context lookahead: the cheapest listed successor below each node (walked up from its word's nodes).
     const ctxBest = new Map<number, number>();
+    // Successors come best first, so a walk up stops at the first node a better word already set.
     for (const [w, lp] of this.successors(h)) {
-      const id = trie.wordId(w) >= 0 ? trie.wordId(w) : -1;
-      const spell = id >= 0 ? trie.spellings(trie.words[id]) : [];
-      for (const { keys } of spell) {
-        const c = -(lam + lp);
-        for (let n = trie.walk(keys); n >= 0; n = trie.parent[n]) {
+      const id = trie.wordId(w);
+      if (id < 0) continue;
+      const c = -(lam + lp);
+      for (const end of trie.wordNodes[id]) {
+        for (let n = end; n >= 0; n = trie.parent[n]) {
           if ((ctxBest.get(n) ?? Infinity) <= c) break;
           ctxBest.set(n, c);
         }

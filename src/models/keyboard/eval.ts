@@ -1,0 +1,86 @@
+// `kiln keyboard eval`: the three decoders side by side on the same generated touches of held-out
+// SOTU text: (a) nearest-key literal, (b) the per-key Gaussian spatial model + lexicon + LM (the
+// Gboard post's "before"), (c) the LSTM-CTC spatial model + the same search. Word accuracy top-1 /
+// top-3, next-word top-3, and search latency per word (median, p95).
+import { sotuSentences } from './corpus.ts';
+import { KeyboardDecoder, type DecodeOutput } from './decoder.ts';
+import { touchLines, type TouchSample, type WordItem } from './touch.ts';
+import { KeyboardLayout } from './layout.ts';
+import { rng } from '../../util/numeric.ts';
+
+export interface EvalRow { decoder: string; kind: string; words: number; top1: number; top3: number; msMedian: number; msP95: number }
+
+/** Test words with their two-word context from held-out sentences (letters and apostrophes only). */
+export function testWords(sents: string[][], n: number, seed: number, minLen = 1): WordItem[] {
+  const r = rng(seed);
+  const out: WordItem[] = [];
+  for (let guard = 0; out.length < n && guard < 50 * n; guard++) {
+    const s = sents[Math.floor(r() * sents.length)];
+    const j = Math.floor(r() * s.length);
+    const w = s[j];
+    if (!/^[a-z']+$/.test(w) || w.replace(/'/g, '').length < minLen) continue;
+    out.push({ id: `w${out.length}`, word: w, context: s.slice(Math.max(0, j - 2), j) });
+  }
+  return out;
+}
+
+function nearestKeyLiteral(layout: KeyboardLayout, s: TouchSample): string {
+  const pts = 'taps' in s.line ? s.line.taps : s.line.glide;
+  return pts.map((p) => layout.nearestKey(p[0], p[1]).key).join('');
+}
+
+const pct = (x: number) => (100 * x).toFixed(1);
+
+async function timed(dec: KeyboardDecoder, samples: TouchSample[]): Promise<{ outs: DecodeOutput[]; ms: number[] }> {
+  const outs: DecodeOutput[] = [];
+  const ms: number[] = [];
+  for (const s of samples) {
+    const t0 = performance.now();
+    outs.push((await dec.decodeLines([s.line], 5))[0]);
+    ms.push(performance.now() - t0);
+  }
+  return { outs, ms };
+}
+
+function score(name: string, kind: string, samples: TouchSample[], guesses: string[][], ms: number[]): EvalRow {
+  let top1 = 0, top3 = 0;
+  samples.forEach((s, i) => {
+    const g = guesses[i].map((w) => w.toLowerCase());
+    if (g[0] === s.word) top1++;
+    if (g.slice(0, 3).includes(s.word)) top3++;
+  });
+  const sorted = [...ms].sort((a, b) => a - b);
+  return { decoder: name, kind, words: samples.length, top1: top1 / samples.length, top3: top3 / samples.length, msMedian: sorted[sorted.length >> 1] ?? 0, msP95: sorted[Math.floor(sorted.length * 0.95)] ?? 0 };
+}
+
+export async function evalKeyboardCli(args: string[], write: (s: string) => void): Promise<number> {
+  const val = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+  const n = Number(val('--words') ?? 300), seed = Number(val('--seed') ?? 2026), sigma = Number(val('--sigma') ?? 0.3);
+  const model = val('--model');
+  const held = sotuSentences().heldOut;
+  const lstm = await KeyboardDecoder.load(model);
+  const gauss = await KeyboardDecoder.load(model, { spatial: 'gaussian' });
+  const layout = KeyboardLayout.load();
+  const rows: EvalRow[] = [];
+  for (const kind of ['tap', 'glide'] as const) {
+    const words = testWords(held, n, seed + (kind === 'glide' ? 1 : 0), kind === 'glide' ? 3 : 1);
+    const samples = touchLines(words, kind === 'tap' ? { kind, seed, sigma, layout } : { kind, seed, layout });
+    const lit = samples.map((s) => [nearestKeyLiteral(layout, s)]);
+    rows.push(score('nearest-key literal', kind, samples, lit, samples.map(() => 0)));
+    const g = await timed(gauss, samples);
+    rows.push(score('gaussian + lexicon + LM', kind, samples, g.outs.map((o) => o.words ?? []), g.ms));
+    if (lstm.spatialFor(kind) === 'lstm') {
+      const l = await timed(lstm, samples);
+      rows.push(score('lstm-ctc + lexicon + LM', kind, samples, l.outs.map((o) => o.words ?? []), l.ms));
+    }
+  }
+  if (args.includes('--json')) write(JSON.stringify({ words: n, seed, sigma, rows }, null, 2) + '\n');
+  else {
+    write(`keyboard eval: ${n} words per kind from held-out SOTU addresses, tap sigma ${sigma} key widths, seed ${seed}\n`);
+    write(`${'decoder'.padEnd(26)} ${'kind'.padEnd(6)} ${'top-1'.padStart(6)} ${'top-3'.padStart(6)} ${'ms med'.padStart(7)} ${'ms p95'.padStart(7)}\n`);
+    for (const r of rows) write(`${r.decoder.padEnd(26)} ${r.kind.padEnd(6)} ${pct(r.top1).padStart(6)} ${pct(r.top3).padStart(6)} ${r.msMedian.toFixed(2).padStart(7)} ${r.msP95.toFixed(2).padStart(7)}\n`);
+  }
+  lstm.dispose();
+  gauss.dispose();
+  return 0;
+}
