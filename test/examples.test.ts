@@ -4,7 +4,7 @@ import { assert } from './helpers.ts';
 import { observeTensors } from '../src/tensor.ts';
 import { basics } from '../examples/basics.ts';
 import { trainMlp } from '../examples/train_mlp.ts';
-import { decodeKeys } from '../examples/keyboard_decoder.ts';
+import { keyboardExample } from '../examples/keyboard_decoder.ts';
 
 const t = suite('examples');
 
@@ -27,14 +27,15 @@ t('examples/train_mlp.ts trains to >= 97% accuracy and restores it from a checkp
   assert.is(leaked.length, 0, leaked.map(String).join(', '));
 });
 
-t('examples/keyboard_decoder.ts corrects fat-finger typos and restores the apostrophe', () => {
+t('examples/keyboard_decoder.ts decodes a noisy tapped sentence, completes, predicts and learns a user word', async () => {
   const lines: string[] = [];
-  const r = decodeKeys(['ive got to go', 'thsnk you', 'see yiu soon'], 3, (...m) => lines.push(m.map(String).join(' ')));
-  assert.equal(r.map((d) => d.paths[0].words), ["I've got to go", 'thank you', 'see you soon'], lines.join('\n'));
-  for (const d of r) {
-    assert.is(new Set(d.paths.map((p) => p.words)).size, d.paths.length, 'the n best are distinct word strings');
-    assert.ok(d.paths.every((p, i) => i === 0 || p.cost >= d.paths[i - 1].cost), 'best first');
-  }
+  const r = await keyboardExample("i've got to go to the meeting", (...m) => lines.push(m.map(String).join(' ')));
+  const want = ["i've", 'got', 'to', 'go', 'to', 'the', 'meeting'];
+  const right = r.decoded.filter((w, i) => w.toLowerCase() === want[i]).length;
+  assert.ok(right >= 6, `decoded ${r.decoded.join(' ')} from keys ${r.typed.join(' ')}\n${lines.join('\n')}`);
+  assert.ok(r.completion.includes('meeting'), `completions of "meet": ${r.completion}`);
+  assert.ok(r.predictions.includes('you'), `after "thank": ${r.predictions}`);
+  assert.is(r.user[0], 'kiln');
 });
 
 t.run();

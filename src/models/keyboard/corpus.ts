@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tokenizeSentences } from '../../fst/ngram.ts';
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+/** The repo root, from src/models/keyboard/ or from a bundle in dist/node/. */
+const ROOT = ['../../..', '../..'].map((p) => fileURLToPath(new URL(p, import.meta.url))).find((p) => existsSync(join(p, 'package.json'))) ?? fileURLToPath(new URL('../../..', import.meta.url));
 
 function pkgDir(name: string): string {
   const d = join(ROOT, 'node_modules', name);

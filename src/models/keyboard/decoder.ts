@@ -11,8 +11,10 @@ import { decodeCtcLexicon, type DecodedWord } from '../../decode/ctc_lexicon.ts'
 import { loadNgramBinary, parseLexicon, type LexiconEntry } from './language.ts';
 import { KEYS, NUM_CLASSES, SpatialLstm, checkPoints, gaussianFrames, touchFeatures, type LayoutLike, type SpatialConfig, type TouchKind } from './spatial.ts';
 
-/** The shipped model: models/keyboard in the repo. */
-export const DEFAULT_MODEL_DIR = fileURLToPath(new URL('../../../models/keyboard', import.meta.url));
+/** The shipped model: models/keyboard in the repo (this module is src/models/keyboard/*.ts, or bundled into dist/node/*.js). */
+export const DEFAULT_MODEL_DIR = ['../../../models/keyboard', '../../models/keyboard']
+  .map((p) => fileURLToPath(new URL(p, import.meta.url)))
+  .find((p) => existsSync(join(p, 'config.json'))) ?? fileURLToPath(new URL('../../../models/keyboard', import.meta.url));
 
 export interface DecodeSettings {
   beamWidth: number;
@@ -21,6 +23,8 @@ export interface DecodeSettings {
   skipFrameCost: number;
   /** Mixture weight of the n-gram LM against the lexicon unigram. */
   lambda: number;
+  /** Scale of the LSTM's frame log-probabilities (CTC posteriors are over-confident; the Gaussian's are not scaled). */
+  acousticScale?: number;
 }
 
 export interface KeyboardConfig {
@@ -29,13 +33,17 @@ export interface KeyboardConfig {
   layout: string;
   lexicon: string;
   lm: string;
-  /** Spatial models by touch kind: a safetensors file and its shape; absent = the Gaussian baseline. */
-  spatial: Partial<Record<TouchKind, { file: string } & SpatialConfig>>;
+  /**
+   * Spatial models by touch kind: a safetensors file and its shape; absent = the Gaussian baseline.
+   * `preferred: false` ships the model but decodes with the baseline unless asked (--spatial lstm),
+   * for a kind where the LSTM did not beat the baseline on the dev set.
+   */
+  spatial: Partial<Record<TouchKind, { file: string; preferred?: boolean } & SpatialConfig>>;
   decode: Record<TouchKind, DecodeSettings>;
 }
 
 export const DEFAULT_DECODE: Record<TouchKind, DecodeSettings> = {
-  tap: { beamWidth: 16, lmWeight: 1, omissionCost: 7, skipFrameCost: 7, lambda: 0.5 },
+  tap: { beamWidth: 16, lmWeight: 1.2, omissionCost: 4.5, skipFrameCost: 7, lambda: 0.8 },
   glide: { beamWidth: 24, lmWeight: 1, omissionCost: 9, skipFrameCost: 9, lambda: 0.5 },
 };
 
@@ -80,7 +88,10 @@ export class KeyboardDecoder {
     }
   }
 
-  /** Loads a model folder (default the shipped one). `spatial: 'gaussian'` uses the baseline even where an LSTM is shipped. */
+  /**
+   * Loads a model folder (default the shipped one). `spatial`: 'gaussian' uses the baseline even
+   * where an LSTM is shipped, 'lstm' the LSTM wherever one is shipped; default: each kind's preferred.
+   */
   static async load(dir = DEFAULT_MODEL_DIR, opts: { spatial?: SpatialChoice } = {}): Promise<KeyboardDecoder> {
     const cfgPath = join(dir, 'config.json');
     if (!existsSync(cfgPath)) throw new Error(`kiln keyboard: no model at ${dir} (config.json missing); train one with \`kiln keyboard train --out ${dir}\``);
@@ -95,7 +106,7 @@ export class KeyboardDecoder {
     if (use === 'lstm') {
       for (const kind of ['tap', 'glide'] as const) {
         const s = config.spatial?.[kind];
-        if (!s) continue;
+        if (!s || (opts.spatial === undefined && s.preferred === false)) continue;
         await kiln.ready();
         const m = new SpatialLstm({ kind, hidden: s.hidden, layers: s.layers });
         const tensors = kiln.loadTensors(readFileSync(join(dir, s.file)));
@@ -187,6 +198,8 @@ export class KeyboardDecoder {
     const s = this.config.decode[kind];
     const trie = kind === 'tap' ? this.tapTrie : this.glideTrie;
     const opts = { beamWidth: s.beamWidth, lmWeight: s.lmWeight, lm: this.lm(kind), context, topK: k, prefix, omissionCost: s.omissionCost, skipFrameCost: s.skipFrameCost };
+    const scale = this.spatial[kind] ? s.acousticScale ?? 1 : 1;
+    if (scale !== 1) frames = Float32Array.from(frames as ArrayLike<number>, (v) => v * scale);
     let got = decodeCtcLexicon(frames, T, NUM_CLASSES, trie, opts);
     if (!got.length) got = decodeCtcLexicon(frames, T, NUM_CLASSES, trie, { ...opts, beamWidth: 4 * s.beamWidth, threshold: Infinity, omissionCost: s.omissionCost / 2, skipFrameCost: s.skipFrameCost / 2 });
     return got;

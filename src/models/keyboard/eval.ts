@@ -53,6 +53,30 @@ function score(name: string, kind: string, samples: TouchSample[], guesses: stri
   return { decoder: name, kind, words: samples.length, top1: top1 / samples.length, top3: top3 / samples.length, msMedian: sorted[sorted.length >> 1] ?? 0, msP95: sorted[Math.floor(sorted.length * 0.95)] ?? 0 };
 }
 
+/**
+ * Keystroke savings with `k` suggestions: before each letter the user looks at the suggestions
+ * (next-word predictions before the first letter, completions of the noisy prefix after) and taps
+ * the word when it is there (one keystroke, the space included); otherwise types on. Savings =
+ * 1 - keystrokes / (letters + 1 space), over all words.
+ */
+export async function keystrokeSavings(dec: KeyboardDecoder, words: WordItem[], layout: KeyboardLayout, seed: number, k = 3): Promise<{ savings: number; nextWordTop3: number }> {
+  let typed = 0, needed = 0, next = 0;
+  for (const [wi, w] of words.entries()) {
+    const letters = [...w.word];
+    needed += letters.length + 1;
+    const pred = dec.predict(w.context, k);
+    if (pred.includes(w.word)) { next++; typed += 1; continue; }
+    let cost = letters.length + 1;
+    const taps = touchLines([{ id: 'k', word: w.word, context: w.context }], { kind: 'tap', seed: seed * 7 + wi, layout, pOmit: 0, pDouble: 0, pSwap: 0 })[0].line as { taps: number[][] };
+    for (let i = 1; i < letters.length; i++) {
+      const out = (await dec.decodeLines([{ id: 'k', context: w.context, taps: taps.taps.slice(0, i), prefix: true }], k))[0];
+      if ((out.words ?? []).slice(0, k).map((x) => x.toLowerCase()).includes(w.word)) { cost = i + 1; break; }
+    }
+    typed += cost;
+  }
+  return { savings: 1 - typed / needed, nextWordTop3: next / words.length };
+}
+
 export async function evalKeyboardCli(args: string[], write: (s: string) => void): Promise<number> {
   const val = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
   const n = Number(val('--words') ?? 300), seed = Number(val('--seed') ?? 2026), sigma = Number(val('--sigma') ?? 0.3);
@@ -74,11 +98,14 @@ export async function evalKeyboardCli(args: string[], write: (s: string) => void
       rows.push(score('lstm-ctc + lexicon + LM', kind, samples, l.outs.map((o) => o.words ?? []), l.ms));
     }
   }
-  if (args.includes('--json')) write(JSON.stringify({ words: n, seed, sigma, rows }, null, 2) + '\n');
+  const ksWords = testWords(held, Math.min(n, 200), seed + 2);
+  const ks = await keystrokeSavings(lstm, ksWords, layout, seed);
+  if (args.includes('--json')) write(JSON.stringify({ words: n, seed, sigma, rows, keystrokeSavings: ks.savings, nextWordTop3: ks.nextWordTop3, spatial: lstm.spatialFor('tap') }, null, 2) + '\n');
   else {
     write(`keyboard eval: ${n} words per kind from held-out SOTU addresses, tap sigma ${sigma} key widths, seed ${seed}\n`);
     write(`${'decoder'.padEnd(26)} ${'kind'.padEnd(6)} ${'top-1'.padStart(6)} ${'top-3'.padStart(6)} ${'ms med'.padStart(7)} ${'ms p95'.padStart(7)}\n`);
     for (const r of rows) write(`${r.decoder.padEnd(26)} ${r.kind.padEnd(6)} ${pct(r.top1).padStart(6)} ${pct(r.top3).padStart(6)} ${r.msMedian.toFixed(2).padStart(7)} ${r.msP95.toFixed(2).padStart(7)}\n`);
+    write(`keystroke savings with 3 suggestions (${ksWords.length} words, ${lstm.spatialFor('tap')} taps): ${pct(ks.savings)}%; next-word top-3: ${pct(ks.nextWordTop3)}%\n`);
   }
   lstm.dispose();
   gauss.dispose();

@@ -141,7 +141,7 @@ export const FEATURES = 5 + KEYS.length;
  * Features [T, FEATURES] of one input: taps have 2 steps per tap (the tap, then the same tap with
  * a gap flag in the dt slot), glides one per resampled point (dt in units of 100 ms).
  */
-export function touchFeatures(kind: TouchKind, pts: number[][], layout: LayoutLike): { x: Float32Array; T: number } {
+export function touchFeatures(kind: TouchKind, pts: number[][], layout: LayoutLike): SpatialInput {
   const centres = keyCentres(layout);
   const seq = kind === 'tap' ? pts : resampleGlide(pts);
   const T = kind === 'tap' ? 2 * seq.length : seq.length;
@@ -162,12 +162,34 @@ export function touchFeatures(kind: TouchKind, pts: number[][], layout: LayoutLi
       for (let k = 0; k < KEYS.length; k++) x[o + 5 + k] = Math.max(-4, -d2[k] / (2 * 0.4 * 0.4)) / 4 + 0.5;
     });
   });
-  return { x, T };
+  return { x, T, prior: gaussianFrames(kind, pts, layout).frames };
+}
+
+/** One input of the LSTM: features [T, FEATURES] and the Gaussian baseline's frames [T, C] it corrects. */
+export interface SpatialInput { x: Float32Array; T: number; prior: Float32Array }
+
+/** Time-major batch [T, N, ...] of inputs padded to the longest. */
+export function batchInputs(inputs: readonly SpatialInput[]): { x: Float32Array; prior: Float32Array; T: number; N: number; lengths: number[] } {
+  const T = Math.max(...inputs.map((i) => i.T)), N = inputs.length;
+  const x = new Float32Array(T * N * FEATURES);
+  const prior = new Float32Array(T * N * NUM_CLASSES);
+  inputs.forEach((inp, n) => {
+    for (let t = 0; t < inp.T; t++) {
+      x.set(inp.x.subarray(t * FEATURES, (t + 1) * FEATURES), (t * N + n) * FEATURES);
+      prior.set(inp.prior.subarray(t * NUM_CLASSES, (t + 1) * NUM_CLASSES), (t * N + n) * NUM_CLASSES);
+    }
+  });
+  return { x, prior, T, N, lengths: inputs.map((i) => i.T) };
 }
 
 export interface SpatialConfig { kind: TouchKind; hidden: number; layers: number }
 
-/** The LSTM spatial model: bidirectional LSTM over touchFeatures, a linear layer to CTC classes. */
+/**
+ * The LSTM spatial model: a bidirectional LSTM over touchFeatures and a linear layer whose output
+ * is a correction added to the Gaussian baseline's log-probabilities (its logits start small, so
+ * training starts from the baseline and learns what the baseline cannot see: a touch's
+ * neighbours, motion, doubled and swapped keys).
+ */
 export class SpatialLstm extends kiln.nn.Module {
   readonly lstm: kiln.nn.LSTM;
   readonly out: kiln.nn.Linear;
@@ -175,23 +197,26 @@ export class SpatialLstm extends kiln.nn.Module {
     super();
     this.lstm = this.module('lstm', new kiln.nn.LSTM(FEATURES, config.hidden, { numLayers: config.layers, bidirectional: true, seed }));
     this.out = this.module('out', new kiln.nn.Linear(2 * config.hidden, NUM_CLASSES, { seed: seed + 1 }));
+    kiln.tidy(() => {
+      this.out.weight.assign(kiln.mul(this.out.weight, 0.1));
+      this.out.bias?.assign(kiln.zerosLike(this.out.bias));
+    });
   }
 
-  /** Log-probabilities [T, N, C] for a time-major batch x [T, N, FEATURES] with per-sequence lengths. */
-  override forward(x: Tensor, lengths: number[]): Tensor {
+  /** Log-probabilities [T, N, C] for a time-major batch x [T, N, FEATURES], the baseline's prior [T, N, C] and per-sequence lengths. */
+  override forward(x: Tensor, prior: Tensor, lengths: number[]): Tensor {
     const [T, N] = x.shape;
     const h = this.lstm.forward(x, { lengths }).output;
     const logits = this.out.forward(kiln.reshape(h, [T * N, 2 * this.config.hidden]));
-    return kiln.logSoftmax(kiln.reshape(logits, [T, N, NUM_CLASSES]));
+    return kiln.logSoftmax(kiln.add(kiln.reshape(logits, [T, N, NUM_CLASSES]), prior));
   }
 
   /** Frames of several inputs at once (one GPU pass), each [T_i, C] row-major. */
-  async frames(inputs: { x: Float32Array; T: number }[]): Promise<Float32Array[]> {
+  async frames(inputs: SpatialInput[]): Promise<Float32Array[]> {
     if (!inputs.length) return [];
-    const T = Math.max(...inputs.map((i) => i.T)), N = inputs.length;
-    const xb = new Float32Array(T * N * FEATURES);
-    inputs.forEach((inp, n) => { for (let t = 0; t < inp.T; t++) xb.set(inp.x.subarray(t * FEATURES, (t + 1) * FEATURES), (t * N + n) * FEATURES); });
-    const lp = kiln.tidy(() => kiln.noGrad(() => this.forward(kiln.tensor(xb, [T, N, FEATURES]), inputs.map((i) => i.T))));
+    const b = batchInputs(inputs);
+    const { T, N } = b;
+    const lp = kiln.tidy(() => kiln.noGrad(() => this.forward(kiln.tensor(b.x, [T, N, FEATURES]), kiln.tensor(b.prior, [T, N, NUM_CLASSES]), b.lengths)));
     const all = (await lp.data()) as Float32Array;
     lp.dispose();
     return inputs.map((inp, n) => {

@@ -69,7 +69,8 @@ export type TouchEventKind = 'omit' | 'double' | 'neighbour' | 'swap';
 /** A noise event at `index` (a position in the word; for swap, the first of the pair). */
 export interface TouchEvent { kind: TouchEventKind; index: number; key?: string }
 
-export interface TapAttempt { taps: Tap[]; aimed: string[]; events: TouchEvent[] }
+/** aimed: the key each tap went for (a neighbour on a fat-finger hit); intended: the letter each tap was meant to type. */
+export interface TapAttempt { taps: Tap[]; aimed: string[]; intended: string[]; events: TouchEvent[] }
 export interface GlideAttempt { glide: GlidePoint[]; waypoints: [number, number][] }
 
 /** Standard normal draws from a [0,1) generator (Box-Muller, both values used). */
@@ -120,7 +121,7 @@ export function generateTaps(layout: KeyboardLayout, word: string, rand: () => n
       i++; // a letter takes part in one swap at most
     }
   }
-  const taps: Tap[] = [], aimed: string[] = [];
+  const taps: Tap[] = [], aimed: string[] = [], intended: string[] = [];
   const letters = new Set(layout.letters);
   const hit = (k: Key) => {
     const [sx, sy] = tapSigma(k, opts);
@@ -141,9 +142,10 @@ export function generateTaps(layout: KeyboardLayout, word: string, rand: () => n
       }
     }
     hit(k);
-    if (rand() < o.pDouble) { events.push({ kind: 'double', index: pos, key: k.key }); hit(k); }
+    intended.push(chars[ci]);
+    if (rand() < o.pDouble) { events.push({ kind: 'double', index: pos, key: k.key }); hit(k); intended.push(chars[ci]); }
   });
-  return { taps, aimed, events };
+  return { taps, aimed, intended, events };
 }
 
 type Pt = [number, number];
@@ -252,7 +254,7 @@ export interface TapLine { id: string; context: string[]; taps: Tap[]; prefix?: 
 export interface GlideLine { id: string; context: string[]; glide: GlidePoint[] }
 export type TouchLine = TapLine | GlideLine;
 /** A line for the touch file plus the truth: the intended word, and what was actually attempted. */
-export interface TouchSample { line: TouchLine; word: string; typed: string; events: TouchEvent[] }
+export interface TouchSample { line: TouchLine; word: string; typed: string; events: TouchEvent[]; /** Taps only: the letter each tap was meant to type (omitted letters absent, doubles twice, swaps swapped). */ keys?: string }
 
 export interface TouchLinesOptions extends TapNoise, GlideNoise {
   kind: 'tap' | 'glide';
@@ -293,10 +295,10 @@ export function touchLines(words: readonly WordItem[], opts: TouchLinesOptions):
       typed = chars.slice(0, minPrefix + Math.floor(rand() * (chars.length - minPrefix))).join('');
       isPrefix = true;
     }
-    const { taps, events } = generateTaps(layout, typed, rand, opts);
+    const { taps, events, intended } = generateTaps(layout, typed, rand, opts);
     const line: TapLine = { id, context: ctx, taps: taps.map(([x, y]) => [r3(x), r3(y)] as Tap) };
     if (isPrefix) line.prefix = true;
-    return { line, word: full, typed, events };
+    return { line, word: full, typed, events, keys: intended.join('') };
   });
 }
 

@@ -8,7 +8,7 @@ import { sotuSentences, subtlexWords } from './corpus.ts';
 import { buildLexiconEntries, lexiconText, saveNgramBinary, trainKeyboardLm } from './language.ts';
 import { KeyboardLayout, defaultLayoutPath } from './layout.ts';
 import { touchLines, type TouchLinesOptions, type WordItem } from './touch.ts';
-import { FEATURES, KEYS, SpatialLstm, touchFeatures, type TouchKind } from './spatial.ts';
+import { FEATURES, KEYS, NUM_CLASSES, SpatialLstm, batchInputs, touchFeatures, type TouchKind } from './spatial.ts';
 import { DEFAULT_DECODE, DEFAULT_MODEL_DIR, type KeyboardConfig } from './decoder.ts';
 
 export interface SpatialTrainOptions {
@@ -48,14 +48,14 @@ function makeBatch(kind: TouchKind, words: string[], r: () => number, n: number,
   const opts: TouchLinesOptions = kind === 'tap' ? { kind, seed, sigma, layout } : { kind, seed, layout };
   const samples = touchLines(items, opts);
   const feats = samples.map((s) => touchFeatures(kind, 'taps' in s.line ? s.line.taps : s.line.glide, layout));
-  const labels = samples.map((s) => ctcLabels(kind, s.word));
+  // Taps learn the letter each tap was meant for (a spatial model: omitted letters are the
+  // search's job, not something to hallucinate); glides learn the word's collapsed spelling.
+  const labels = samples.map((s) => ctcLabels(kind, kind === 'tap' ? s.keys ?? s.word : s.word));
   // CTC needs T >= labels + repeats; drop the rare attempt too short for its word.
   const ok = feats.map((f, i) => { let need = labels[i].length; for (let j = 1; j < labels[i].length; j++) if (labels[i][j] === labels[i][j - 1]) need++; return f.T >= need; });
   const keep = feats.map((_, i) => i).filter((i) => ok[i]);
-  const T = Math.max(...keep.map((i) => feats[i].T)), N = keep.length;
-  const x = new Float32Array(T * N * FEATURES);
-  keep.forEach((i, b) => { const f = feats[i]; for (let t = 0; t < f.T; t++) x.set(f.x.subarray(t * FEATURES, (t + 1) * FEATURES), (t * N + b) * FEATURES); });
-  return { x, T, N, lens: keep.map((i) => feats[i].T), labels: keep.map((i) => labels[i]) };
+  const b = batchInputs(keep.map((i) => feats[i]));
+  return { x: b.x, prior: b.prior, T: b.T, N: b.N, lens: b.lengths, labels: keep.map((i) => labels[i]) };
 }
 
 function editDistance(a: number[], b: number[]): number {
@@ -89,7 +89,7 @@ export async function trainSpatial(o: SpatialTrainOptions): Promise<{ model: Spa
   }
   const dev = makeBatch(o.kind, o.words, kiln.rng(999), 256, o.layout, sigmaRange, 424242);
   const devCer = async () => {
-    const lp = kiln.tidy(() => kiln.noGrad(() => model.forward(kiln.tensor(dev.x, [dev.T, dev.N, FEATURES]), dev.lens)));
+    const lp = kiln.tidy(() => kiln.noGrad(() => model.forward(kiln.tensor(dev.x, [dev.T, dev.N, FEATURES]), kiln.tensor(dev.prior, [dev.T, dev.N, NUM_CLASSES]), dev.lens)));
     const got = await kiln.ctcGreedyDecode(lp, dev.lens);
     lp.dispose();
     let e = 0, n = 0;
@@ -103,7 +103,8 @@ export async function trainSpatial(o: SpatialTrainOptions): Promise<{ model: Spa
     const b = makeBatch(o.kind, o.words, r, B, o.layout, sigmaRange, (o.seed ?? 1) * 100003 + step);
     const v = kiln.tidy(() => {
       const x = kiln.tensor(b.x, [b.T, b.N, FEATURES]);
-      const { value, grads } = kiln.variableGrads(() => kiln.ctcLoss(model.forward(x, b.lens), b.labels, b.lens, b.labels.map((l) => l.length), { zeroInfinity: true }), params);
+      const prior = kiln.tensor(b.prior, [b.T, b.N, NUM_CLASSES]);
+      const { value, grads } = kiln.variableGrads(() => kiln.ctcLoss(model.forward(x, prior, b.lens), b.labels, b.lens, b.labels.map((l) => l.length), { zeroInfinity: true }), params);
       opt.applyGradients(grads);
       return value;
     });
