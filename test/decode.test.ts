@@ -159,6 +159,12 @@ t('decodeCtcLexicon: blank at another index, omissions and stray frames, complet
   const om = decodeCtcLexicon(frames('c_t_'), 4, C, trie, { omissionCost: 4 });
   assert.is(om[0].word, 'cat');
   assert.is(om[0].keys, 'cat');
+  // swapped keys: "tca" is "cat" only when swaps are allowed
+  assert.equal(decodeCtcLexicon(frames('c_t_a_'), 6, C, trie), []);
+  const sw = decodeCtcLexicon(frames('c_t_a_'), 6, C, trie, { swapCost: 3 });
+  assert.is(sw[0].word, 'cat');
+  assert.ok(Math.abs(sw[0].acoustic - -3) < 1e-9, `one swap costs swapCost: ${sw[0].acoustic}`);
+  assert.is(decodeCtcLexicon(frames('a_c_t_'), 6, C, trie, { swapCost: 3 })[0].word, 'cat');
   // a stray 'x' frame is absorbed only when skipping frames is allowed
   assert.equal(decodeCtcLexicon(frames('c_x_a_t_'), 8, C, trie).map((w) => w.word).includes('cat'), false);
   assert.is(decodeCtcLexicon(frames('c_x_a_t_'), 8, C, trie, { skipFrameCost: 5 })[0].word, 'cat');

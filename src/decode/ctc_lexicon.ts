@@ -34,6 +34,8 @@ export interface CtcLexiconOptions {
   omissionCost?: number;
   /** Cost of a frame emitting nothing (a stray or doubled touch). Undefined: not allowed. */
   skipFrameCost?: number;
+  /** Cost of two adjacent keys typed in swapped order ("teh" for "the"). Undefined: not allowed. */
+  swapCost?: number;
   /** Frames whose best class is the blank with at least this probability skip the expansions (default 0.999: a speed-up that cannot lose a likely path). */
   blankSkip?: number;
 }
@@ -50,7 +52,9 @@ export interface DecodedWord {
   keys: string;
 }
 
-interface Hyp { node: number; pb: number; pnb: number }
+/** owe: a swap in progress: the frames showed key b of node's arc before its parent's key `owe`, still to come. */
+interface Hyp { node: number; pb: number; pnb: number; owe: number }
+const keyOf = (node: number, owe: number) => (owe ? -(node * 64 + owe) - 1 : node);
 
 const total = (h: Hyp) => logAddExp(h.pb, h.pnb);
 
@@ -74,22 +78,26 @@ export function decodeCtcLexicon(logProbs: ArrayLike<number>, T: number, C: numb
   const la = new Map<number, number>();
   const look = (n: number) => { let v = la.get(n); if (v === undefined) { v = scorer.lookahead(n); la.set(n, v); } return v; };
   const rank = (h: Hyp) => total(h) - lw * look(h.node);
-  const omit = opts.omissionCost, skip = opts.skipFrameCost;
+  const omit = opts.omissionCost, skip = opts.skipFrameCost, swap = opts.swapCost;
+  const L = trie.numLabels;
   const blankSkip = Math.log(opts.blankSkip ?? 0.999);
 
-  let beam: Hyp[] = [{ node: 0, pb: 0, pnb: -Infinity }];
-  const addTo = (m: Map<number, Hyp>, node: number, pb: number, pnb: number) => {
-    const h = m.get(node);
-    if (!h) m.set(node, { node, pb, pnb });
+  let beam: Hyp[] = [{ node: 0, pb: 0, pnb: -Infinity, owe: 0 }];
+  const addTo = (m: Map<number, Hyp>, node: number, owe: number, pb: number, pnb: number) => {
+    const k = keyOf(node, owe);
+    const h = m.get(k);
+    if (!h) m.set(k, { node, pb, pnb, owe });
     else { h.pb = logAddExp(h.pb, pb); h.pnb = logAddExp(h.pnb, pnb); }
   };
   const insertions = (m: Map<number, Hyp>) => {
     if (omit === undefined) return;
     for (const h of [...m.values()]) {
+      if (h.owe) continue;
       const t0 = total(h) - omit;
-      trie.forEachChild(h.node, (c) => { if (look(c) < Infinity) addTo(m, c, -Infinity, t0); });
+      trie.forEachChild(h.node, (c) => { if (look(c) < Infinity) addTo(m, c, 0, -Infinity, t0); });
     }
   };
+  const top = [0, 0, 0];
   const prune = (m: Map<number, Hyp>): Hyp[] => {
     const list = [...m.values()].filter((h) => total(h) > -Infinity && look(h.node) < Infinity);
     const scored = list.map((h) => [rank(h), h] as const).sort((a, b) => b[0] - a[0]);
@@ -97,7 +105,7 @@ export function decodeCtcLexicon(logProbs: ArrayLike<number>, T: number, C: numb
     return scored.filter(([r], i) => i < B && r >= best - thr).map(([, h]) => h);
   };
   {
-    const m = new Map<number, Hyp>([[0, beam[0]]]);
+    const m = new Map<number, Hyp>([[keyOf(0, 0), beam[0]]]);
     insertions(m);
     beam = prune(m);
   }
@@ -106,25 +114,49 @@ export function decodeCtcLexicon(logProbs: ArrayLike<number>, T: number, C: numb
     const lpBlank = logProbs[row + blank];
     const m = new Map<number, Hyp>();
     const onlyBlank = lpBlank >= blankSkip;
+    if (swap !== undefined && !onlyBlank) {
+      // the frame's three likeliest keys: the only second letters a swap may start with
+      top.fill(0);
+      for (let l = 1; l <= L; l++) {
+        const v = logProbs[row + classOf(l)];
+        if (!top[2] || v > logProbs[row + classOf(top[2])]) {
+          top[2] = l;
+          for (let i = 2; i > 0 && (!top[i - 1] || logProbs[row + classOf(top[i])] > logProbs[row + classOf(top[i - 1])]); i--) [top[i - 1], top[i]] = [top[i], top[i - 1]];
+        }
+      }
+    }
     for (const h of beam) {
       const tot = total(h);
       let pb = tot + lpBlank;
       if (skip !== undefined) pb = logAddExp(pb, tot - skip);
       const last = h.node === 0 ? -1 : trie.label[h.node];
       const pnb = last < 0 || onlyBlank ? -Infinity : h.pnb + logProbs[row + classOf(last)];
-      addTo(m, h.node, pb, pnb);
+      addTo(m, h.node, h.owe, pb, pnb);
       if (onlyBlank) continue;
+      if (h.owe) {
+        // the owed first key of the swap completes it
+        addTo(m, h.node, 0, -Infinity, tot + logProbs[row + classOf(h.owe)]);
+        continue;
+      }
       trie.forEachChild(h.node, (c, l) => {
         if (look(c) === Infinity) return;
         const lp = logProbs[row + classOf(l)];
         const from = l === last ? h.pb : tot;
-        if (from + lp > -Infinity) addTo(m, c, -Infinity, from + lp);
+        if (from + lp > -Infinity) addTo(m, c, 0, -Infinity, from + lp);
+        if (swap === undefined) return;
+        for (const b of top) {
+          if (!b || b === l) continue;
+          const g = trie.child(c, b);
+          if (g < 0 || look(g) === Infinity) continue;
+          const fromB = b === last ? h.pb : tot;
+          addTo(m, g, l, -Infinity, fromB + logProbs[row + classOf(b)] - swap);
+        }
       });
     }
     beam = prune(m);
     if (omit !== undefined && beam.length) {
       // omitted keys are inserted after the surviving hypotheses only (not every extension)
-      const m2 = new Map<number, Hyp>(beam.map((h) => [h.node, h]));
+      const m2 = new Map<number, Hyp>(beam.map((h) => [keyOf(h.node, h.owe), h]));
       insertions(m2);
       beam = prune(m2);
     }
@@ -142,6 +174,7 @@ function finish(beam: Hyp[], trie: LexiconTrie, scorer: ContextScorer, lw: numbe
     if (!have || have.score < score) best.set(id, { word: trie.words[id], score, acoustic, lm, keys: trie.prefixOf(node) });
   };
   for (const h of beam) {
+    if (h.owe) continue; // a swap still waiting for its first key is not a finished spelling
     const ac = total(h);
     if (prefix) {
       // Completions: the cheapest words below the typed prefix (and the prefix itself if a word),

@@ -21,6 +21,8 @@ export interface DecodeSettings {
   lmWeight: number;
   omissionCost: number;
   skipFrameCost: number;
+  /** Cost of two adjacent keys typed in swapped order (taps; absent = not searched). */
+  swapCost?: number;
   /** Mixture weight of the n-gram LM against the lexicon unigram. */
   lambda: number;
   /** Scale of the LSTM's frame log-probabilities (CTC posteriors are over-confident; the Gaussian's are not scaled). */
@@ -43,7 +45,7 @@ export interface KeyboardConfig {
 }
 
 export const DEFAULT_DECODE: Record<TouchKind, DecodeSettings> = {
-  tap: { beamWidth: 16, lmWeight: 1.2, omissionCost: 4.5, skipFrameCost: 7, lambda: 0.8 },
+  tap: { beamWidth: 16, lmWeight: 1.2, omissionCost: 4.5, skipFrameCost: 7, swapCost: 4, lambda: 0.8 },
   glide: { beamWidth: 24, lmWeight: 1, omissionCost: 9, skipFrameCost: 9, lambda: 0.5 },
 };
 
@@ -197,7 +199,7 @@ export class KeyboardDecoder {
   search(kind: TouchKind, frames: ArrayLike<number>, T: number, context: string[], prefix: boolean, k: number): DecodedWord[] {
     const s = this.config.decode[kind];
     const trie = kind === 'tap' ? this.tapTrie : this.glideTrie;
-    const opts = { beamWidth: s.beamWidth, lmWeight: s.lmWeight, lm: this.lm(kind), context, topK: k, prefix, omissionCost: s.omissionCost, skipFrameCost: s.skipFrameCost };
+    const opts = { beamWidth: s.beamWidth, lmWeight: s.lmWeight, lm: this.lm(kind), context, topK: k, prefix, omissionCost: s.omissionCost, skipFrameCost: s.skipFrameCost, swapCost: s.swapCost };
     const scale = this.spatial[kind] ? s.acousticScale ?? 1 : 1;
     if (scale !== 1) frames = Float32Array.from(frames as ArrayLike<number>, (v) => v * scale);
     let got = decodeCtcLexicon(frames, T, NUM_CLASSES, trie, opts);

@@ -82,8 +82,9 @@ export async function evalKeyboardCli(args: string[], write: (s: string) => void
   const n = Number(val('--words') ?? 300), seed = Number(val('--seed') ?? 2026), sigma = Number(val('--sigma') ?? 0.3);
   const model = val('--model');
   const held = sotuSentences().heldOut;
-  const lstm = await KeyboardDecoder.load(model);
+  const lstm = await KeyboardDecoder.load(model, { spatial: 'lstm' });
   const gauss = await KeyboardDecoder.load(model, { spatial: 'gaussian' });
+  const preferred = await KeyboardDecoder.load(model);
   const layout = KeyboardLayout.load();
   const rows: EvalRow[] = [];
   for (const kind of ['tap', 'glide'] as const) {
@@ -99,15 +100,14 @@ export async function evalKeyboardCli(args: string[], write: (s: string) => void
     }
   }
   const ksWords = testWords(held, Math.min(n, 200), seed + 2);
-  const ks = await keystrokeSavings(lstm, ksWords, layout, seed);
-  if (args.includes('--json')) write(JSON.stringify({ words: n, seed, sigma, rows, keystrokeSavings: ks.savings, nextWordTop3: ks.nextWordTop3, spatial: lstm.spatialFor('tap') }, null, 2) + '\n');
+  const ks = await keystrokeSavings(preferred, ksWords, layout, seed);
+  if (args.includes('--json')) write(JSON.stringify({ words: n, seed, sigma, rows, keystrokeSavings: ks.savings, nextWordTop3: ks.nextWordTop3, spatial: preferred.spatialFor('tap') }, null, 2) + '\n');
   else {
     write(`keyboard eval: ${n} words per kind from held-out SOTU addresses, tap sigma ${sigma} key widths, seed ${seed}\n`);
     write(`${'decoder'.padEnd(26)} ${'kind'.padEnd(6)} ${'top-1'.padStart(6)} ${'top-3'.padStart(6)} ${'ms med'.padStart(7)} ${'ms p95'.padStart(7)}\n`);
     for (const r of rows) write(`${r.decoder.padEnd(26)} ${r.kind.padEnd(6)} ${pct(r.top1).padStart(6)} ${pct(r.top3).padStart(6)} ${r.msMedian.toFixed(2).padStart(7)} ${r.msP95.toFixed(2).padStart(7)}\n`);
-    write(`keystroke savings with 3 suggestions (${ksWords.length} words, ${lstm.spatialFor('tap')} taps): ${pct(ks.savings)}%; next-word top-3: ${pct(ks.nextWordTop3)}%\n`);
+    write(`keystroke savings with 3 suggestions (${ksWords.length} words, ${preferred.spatialFor('tap')} taps, the default): ${pct(ks.savings)}%; next-word top-3: ${pct(ks.nextWordTop3)}%\n`);
   }
-  lstm.dispose();
-  gauss.dispose();
+  for (const d of [lstm, gauss, preferred]) d.dispose();
   return 0;
 }
