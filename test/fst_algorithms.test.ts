@@ -293,6 +293,18 @@ t('kiln fst CLI: ops, flags, and errors (exit code, file:line on stderr)', async
     // OpenFst prints -0.932749867 and -0.432749867 (log(1 - e^-0.5) and + 0.5): equal to float32 rounding.
     const sd = r.out.trim().split('\n').map((l) => Number(l.split('\t')[1]));
     assert.ok(sd.length === 2 && Math.abs(sd[0] - Math.log(1 - Math.exp(-0.5))) < 1e-5 && Math.abs(sd[1] - sd[0] - 0.5) < 1e-6, r.out);
+    // The text's state ids are kept (issue 11's example, a state first listed after a higher one,
+    // and one no path reaches): OpenFst's fstcompile --keep_state_numbering | fstshortestdistance prints these.
+    const fo = join(dir, 'order.txt'); writeFileSync(fo, '0 0 3 2 3\n0 2 1 3 0.5\n1 2 3 2 0.25\n1 0 3 0 3\n1 0 1 3 1.75\n1 0\n2 2 2 1 0\n');
+    r = await cli('shortestdistance', fo);
+    assert.is(r.out, '0\t0\n1\tInfinity\n2\t0.5\n');
+    r = await cli('shortestdistance', '--reverse', fo);
+    assert.is(r.out, '0\tInfinity\n1\t0\n');
+    r = await cli('arcsort', fo);
+    assert.is(r.out, '0\t2\t1\t3\t0.5\n0\t0\t3\t2\t3\n1\t0\t1\t3\t1.75\n1\t0\t3\t0\t3\n1\t2\t3\t2\t0.25\n1\n2\t2\t2\t1\n');
+    // --keep_state_numbering=false: numbered in order of first mention (text 2 -> 1, 1 -> 2), as bare fstcompile does.
+    r = await cli('shortestdistance', '--keep_state_numbering=false', fo);
+    assert.is(r.out, '0\t0\n1\t0.5\n');
     r = await cli('randgen', '--npath=2', '--seed=3', fp);
     assert.is(r.code, 0);
     assert.is(pathList(parseFst(r.out)).length, 2);

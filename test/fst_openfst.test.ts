@@ -2,16 +2,18 @@
 // (epsilons on both sides, several final states, cyclic and acyclic, acceptors and transducers)
 // through kiln and through fstcompile | fstTOOL | fstprint; results must agree: the same printed
 // FST (weights within 1e-4) for the constructions, distances within 1e-4, and the same n-best
-// paths (strings and weights). KILN_FST_CASES scales the number of cases (default 100 per op).
+// paths (strings and weights). Inputs are written as a person might: state ids out of order, ids
+// that never appear, lines shuffled, states no path reaches; compiled with and without
+// --keep_state_numbering on both sides (the kiln CLI keeps the text's ids by default). KILN_FST_CASES scales the number of cases (default 100 per op).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  VectorFst, TropicalSemiring, LogSemiring, printFst, EPSILON, type Semiring,
+  VectorFst, TropicalSemiring, LogSemiring, printFst, parseFst, EPSILON, type Semiring,
   arcSort, connect, project, invert, union, concat, closure, reverse, shortestDistance, openFstDistanceLength,
   shortestPath, push, prune,
 } from '../src/fst/index.ts';
 import {
-  randomFst, asCompiled, openfstBatch, skipWithoutOpenFst, expectSameText, expectSameNBest, fromOpenFst, seededRng,
+  randomFst, scrambledText, openfstBatch, skipWithoutOpenFst, expectSameText, expectSameNBest, fromOpenFst, seededRng,
   type RandomFstOptions,
 } from './fst_util.ts';
 
@@ -34,7 +36,15 @@ function caseOptions(seed: number): RandomFstOptions {
     acceptor: r() < 0.25,
     cyclic: r() < 0.65,
     finalProb: 0.2 + r() * 0.4,
+    unreachable: r() < 0.4 ? 1 + Math.floor(r() * 3) : 0,
   };
+}
+
+/** A random FST as scrambled text (see scrambledText) and kiln's reading of that text. */
+function scrambled(seed: number, opts: RandomFstOptions, keep: boolean, gaps = 2): { text: string; fst: VectorFst<number> } {
+  const sr = opts.semiring ?? TropicalSemiring;
+  const text = scrambledText(randomFst(seed, opts), seed, gaps);
+  return { text, fst: parseFst(text, { semiring: sr, keepStateNumbering: keep }) };
 }
 
 function distanceText(f: VectorFst<number>, rev: boolean): string {
@@ -59,16 +69,18 @@ function combined(seed: number, k: number, sr: Semiring<number>, extra: RandomFs
     }
     f.addArc(0, { ilabel: EPSILON, olabel: EPSILON, weight: sr.one, nextstate: off + g.start });
   }
-  return asCompiled(f);
+  const text = scrambledText(f, seed, 5);
+  return { text, fst: parseFst(text, { semiring: sr, keepStateNumbering: true }) };
 }
 
 t('constructions, shortest paths, push and prune agree with OpenFst on random FSTs', () => {
-  const cases: { a: VectorFst<number>; b: VectorFst<number>; at: string; bt: string; w: string }[] = [];
+  const cases: { a: VectorFst<number>; b: VectorFst<number>; at: string; bt: string; w: string; keep: boolean }[] = [];
   for (let i = 0; i < N; i++) {
-    const a = asCompiled(randomFst(S0 + i, caseOptions(S0 + i)));
-    const b = asCompiled(randomFst(S0 + i + 50_000, caseOptions(S0 + i + 50_000)));
+    const keep = (S0 + i) % 2 === 0; // half the cases keep the text's state ids, half renumber (fstcompile's default)
+    const a = scrambled(S0 + i, caseOptions(S0 + i), keep);
+    const b = scrambled(S0 + i + 50_000, caseOptions(S0 + i + 50_000), keep);
     const w = (seededRng(S0 + i + 7)() * 3 + 0.0005).toFixed(4);
-    cases.push({ a: a.fst, b: b.fst, at: a.text, bt: b.text, w });
+    cases.push({ a: a.fst, b: b.fst, at: a.text, bt: b.text, w, keep });
   }
   // exact: the printed text must be byte-identical to OpenFst's (no arithmetic on weights).
   const ops: { name: string; cmd: string; kiln: (c: typeof cases[0]) => string; nbest?: boolean; exact?: boolean }[] = [
@@ -85,14 +97,14 @@ t('constructions, shortest paths, push and prune agree with OpenFst on random FS
     { name: 'push remove_total_weight', cmd: 'fstpush --push_weights --remove_total_weight $1 | fstprint', kiln: (c) => printFst(push(c.a, { removeTotalWeight: true })) },
     { name: 'prune', cmd: 'fstprune --weight=$W $1 | fstprint', kiln: (c) => printFst(prune(c.a, { weight: Number(c.w) })), exact: true },
   ];
-  const res = openfstBatch(cases.map((c) => ({ inputs: [c.at, c.bt], cmds: ops.map((o) => `W=${c.w}; ${o.cmd}`) })));
+  const res = openfstBatch(cases.map((c) => ({ inputs: [c.at, c.bt], cmds: ops.map((o) => `W=${c.w}; ${o.cmd}`), keepStateNumbering: c.keep })));
   let compared = 0;
   let exactNBest = 0;
   let nbestTotal = 0;
   for (let i = 0; i < cases.length; i++) {
     ops.forEach((op, k) => {
       const r = res[i].all[k];
-      const what = `seed ${i} ${op.name}\ninput A:\n${cases[i].at}`;
+      const what = `seed ${i} ${op.name}${cases[i].keep ? ' (--keep_state_numbering)' : ''}\ninput A:\n${cases[i].at}\ninput B:\n${cases[i].bt}`;
       if (r.code !== 0) assert.unreachable(`OpenFst failed on ${what}: ${r.err}`);
       const got = op.kiln(cases[i]);
       if (op.nbest) {
@@ -134,8 +146,8 @@ t('arcsort, project, invert, connect, shortest distance (tropical and log) and l
     { name: 'log push to_final', cmd: 'fstpush --push_weights --to_final $1 | fstprint', kiln: (f: VectorFst<number>) => printFst(push(f, { toFinal: true })) },
   ];
   const res = openfstBatch([
-    ...trop.map((f) => ({ inputs: [f.text], cmds: tOps.map((o) => o.cmd) })),
-    ...logs.map((f) => ({ inputs: [f.text], cmds: lOps.map((o) => o.cmd), arcType: 'log' })),
+    ...trop.map((f) => ({ inputs: [f.text], cmds: tOps.map((o) => o.cmd), keepStateNumbering: true })),
+    ...logs.map((f) => ({ inputs: [f.text], cmds: lOps.map((o) => o.cmd), arcType: 'log', keepStateNumbering: true })),
   ]);
   let compared = 0;
   const check = (f: VectorFst<number>, ops: typeof tOps, r: typeof res[0], tag: string) => {
@@ -160,14 +172,14 @@ t('kiln fst CLI prints what fstcompile | fstOP | fstprint prints', async () => {
   const { join } = await import('node:path');
   const { tmpdir } = await import('node:os');
   const dir = mkdtempSync(join(tmpdir(), 'kiln-fstcli-'));
-  const runs: { args: string[]; cmd: string; inputs: string[]; tol: number; arcType?: string }[] = [];
+  const runs: { args: string[]; cmd: string; inputs: string[]; tol: number; arcType?: string; renumber?: boolean }[] = [];
   try {
     for (let i = 0; i < 12; i++) {
       // Inputs 0 and 1: the empty FST and one that accepts nothing.
-      const a = i === 0 ? '' : i === 1 ? '0\t1\t1\t1\n' : asCompiled(randomFst(S0 + 900 + i, caseOptions(S0 + 900 + i))).text;
-      const b = asCompiled(randomFst(S0 + 1900 + i, caseOptions(S0 + 1900 + i))).text;
+      const a = i === 0 ? '' : i === 1 ? '0\t1\t1\t1\n' : scrambled(S0 + 900 + i, caseOptions(S0 + 900 + i), true).text;
+      const b = scrambled(S0 + 1900 + i, caseOptions(S0 + 1900 + i), true).text;
       const fa = join(dir, `a${i}.txt`); writeFileSync(fa, a);
-      const al = asCompiled(randomFst(S0 + 2900 + i, { ...caseOptions(S0 + 2900 + i), weightRange: [1.2, 4], oneProb: 0 })).text;
+      const al = scrambled(S0 + 2900 + i, { ...caseOptions(S0 + 2900 + i), weightRange: [1.2, 4], oneProb: 0 }, true).text;
       const fal = join(dir, `al${i}.txt`); writeFileSync(fal, al);
       const fb = join(dir, `b${i}.txt`); writeFileSync(fb, b);
       const w = (0.5 + (i % 5) * 0.3).toFixed(1);
@@ -188,8 +200,12 @@ t('kiln fst CLI prints what fstcompile | fstOP | fstprint prints', async () => {
       runs.push({ args: ['shortestdistance', '--reverse', fa], cmd: 'fstshortestdistance --reverse $1', inputs: [a], tol: 1e-4 });
       runs.push({ args: ['union', fa, fb], cmd: 'fstunion $1 $2 | fstprint', inputs: [a, b], tol: 0 });
       runs.push({ args: ['concat', fa, fb], cmd: 'fstconcat $1 $2 | fstprint', inputs: [a, b], tol: 0 });
+      // --keep_state_numbering=false: states renumbered in order of first mention, as bare fstcompile does.
+      runs.push({ args: ['shortestdistance', '--keep_state_numbering=false', fa], cmd: 'fstshortestdistance $1', inputs: [a], tol: 1e-4, renumber: true });
+      runs.push({ args: ['shortestdistance', '--reverse', '--keep_state_numbering=false', fa], cmd: 'fstshortestdistance --reverse $1', inputs: [a], tol: 1e-4, renumber: true });
+      runs.push({ args: ['arcsort', '--keep_state_numbering=false', fa], cmd: 'fstarcsort $1 | fstprint', inputs: [a], tol: 0, renumber: true });
     }
-    const want = openfstBatch(runs.map((r) => ({ inputs: r.inputs, cmd: r.cmd, arcType: r.arcType })));
+    const want = openfstBatch(runs.map((r) => ({ inputs: r.inputs, cmd: r.cmd, arcType: r.arcType, keepStateNumbering: !r.renumber })));
     let identical = 0;
     const differing: string[] = [];
     for (let k = 0; k < runs.length; k++) {

@@ -34,6 +34,8 @@ export interface RandomFstOptions {
   /** Probability that an arc/final weight is One (default 0.2). */
   oneProb?: number;
   semiring?: Semiring<number>;
+  /** Extra states no arc from the others reaches (arcs out of them, maybe final; default 0). */
+  unreachable?: number;
 }
 
 /** A seeded random weighted FST: epsilons on both sides, several final states, cyclic or acyclic. */
@@ -72,7 +74,50 @@ export function randomFst(seed: number, o: RandomFstOptions = {}): VectorFst<num
     if (r() < fp) { f.setFinal(s, weight()); anyFinal = true; }
   }
   if (!anyFinal) f.setFinal(n - 1, weight());
+  const u = o.unreachable ?? 0;
+  if (u > 0) {
+    // Drawn from their own stream so the reachable part is the same FST with or without them.
+    const r2 = seededRng(seed * 31 + 977);
+    const base = f.numStates();
+    f.addStates(u);
+    for (let s = base; s < base + u; s++) {
+      const k = Math.floor(r2() * (maxArcs + 1));
+      for (let j = 0; j < k; j++) {
+        const il = r2() < eps ? 0 : 1 + Math.floor(r2() * L);
+        const ol = o.acceptor ? il : r2() < eps ? 0 : 1 + Math.floor(r2() * L);
+        const w = r2() < oneProb ? sr.one : sr.parse((lo + (hi - lo) * r2()).toFixed(3));
+        f.addArc(s, { ilabel: il, olabel: ol, weight: w, nextstate: Math.floor(r2() * (base + u)) });
+      }
+      if (r2() < fp) f.setFinal(s, sr.parse((lo + (hi - lo) * r2()).toFixed(3)));
+    }
+  }
   return f;
+}
+
+/**
+ * AT&T text of f as a person might write it: states renamed by a random permutation of
+ * 0..n+gaps-1 (ids out of order, a start state that is rarely 0, ids that never appear) and the
+ * lines shuffled, except that the first line is one of the start state's (fstcompile takes the
+ * start from the first line). Compile it the same way on both sides (keepStateNumbering or not).
+ */
+export function scrambledText(f: VectorFst<number>, seed: number, gaps = 2): string {
+  const r = seededRng(seed * 13 + 5);
+  const n = f.numStates();
+  const ids = Array.from({ length: n + gaps }, (_, i) => i);
+  for (let i = ids.length - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [ids[i], ids[j]] = [ids[j], ids[i]]; }
+  const sr = f.semiring;
+  const w = (x: number) => (sr.isOne(x) && r() < 0.5 ? '' : `\t${sr.toString(x)}`);
+  const first: string[] = [];
+  const rest: string[] = [];
+  for (let s = 0; s < n; s++) {
+    const out = s === f.start ? first : rest;
+    for (const a of f.arcs(s)) out.push(`${ids[s]}\t${ids[a.nextstate]}\t${a.ilabel}\t${a.olabel}${w(a.weight)}`);
+    if (f.isFinal(s)) out.push(`${ids[s]}${w(f.final(s))}`);
+  }
+  const head = first.length ? first.splice(Math.floor(r() * first.length), 1) : [];
+  const lines = [...first, ...rest];
+  for (let i = lines.length - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [lines[i], lines[j]] = [lines[j], lines[i]]; }
+  return [...head, ...lines].map((l) => l + '\n').join('');
 }
 
 let openFstChecked: boolean | undefined;
@@ -102,6 +147,8 @@ export interface OpenFstJob {
   /** fstcompile --arc_type (default standard). */
   arcType?: string;
   acceptor?: boolean;
+  /** fstcompile --keep_state_numbering (default false: states numbered in order of first mention). */
+  keepStateNumbering?: boolean;
 }
 
 export interface OpenFstResult { out: string; err: string; code: number }
@@ -124,7 +171,7 @@ export function openfstBatch(jobs: OpenFstJob[], parallel = 2): OpenFstJobResult
         writeFileSync(txt, t);
         const fst = join(dir, `in${i}_${k}.fst`);
         files.push(fst);
-        script.push(`fstcompile --arc_type=${job.arcType ?? 'standard'}${job.acceptor ? ' --acceptor' : ''} ${txt} ${fst}`);
+        script.push(`fstcompile --arc_type=${job.arcType ?? 'standard'}${job.acceptor ? ' --acceptor' : ''}${job.keepStateNumbering ? ' --keep_state_numbering' : ''} ${txt} ${fst}`);
       });
       const cmds = job.cmds ?? (job.cmd !== undefined ? [job.cmd] : []);
       cmds.forEach((cmd, c) => {

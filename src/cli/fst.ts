@@ -33,7 +33,10 @@ flags for every op:
   --arc_type=standard|log|log64   semiring of the weights (default standard = tropical)
   --isymbols=F --osymbols=F       OpenFst symbol-table files for the labels (input and output)
   --acceptor                      acceptor text format (src dst label [weight])
-  --show_weight_one               print weights equal to One too`;
+  --show_weight_one               print weights equal to One too
+  --keep_state_numbering[=false]  state ids as written in the text (default true: the ids of
+                                  the input are the ids of the output; =false numbers states
+                                  in order of first mention, as bare fstcompile does)`;
 
 type Flags = Map<string, string>;
 
@@ -126,7 +129,9 @@ export async function fstCli(argv: string[]): Promise<number> {
     const isymbols = flags.has('isymbols') ? SymbolTable.fromText(readText(flags.get('isymbols')!), flags.get('isymbols')) : undefined;
     const osymbols = flags.has('osymbols') ? SymbolTable.fromText(readText(flags.get('osymbols')!), flags.get('osymbols')) : undefined;
     const acceptor = boolFlag(flags, 'acceptor', false);
-    const keep = boolFlag(flags, 'keep_state_numbering', false);
+    // The text's own state ids, by default: the numbers a user wrote are the numbers printed back
+    // (state-preserving ops and shortestdistance), as an fstcompile --keep_state_numbering pipeline does.
+    const keep = boolFlag(flags, 'keep_state_numbering', true);
     const inputs = files.map((file) => {
       const f = parseFst(readText(file), { semiring, file: file === '-' ? 'stdin' : file, isymbols, osymbols, acceptor, keepStateNumbering: keep });
       verifyFst(f, file);
