@@ -4,6 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   beamSearch, beamSearchSync, lengthNormalized, lengthBonus, logAddExp, pruneBeam, LexiconTrie, decodeCtcLexicon, NgramWordLm,
+  LanguageMixtureLm, lexiconOnly,
   type Hypothesis, type Candidate,
 } from '../src/decode/index.ts';
 import { estimateKneserNey, tokenizeSentences } from '../src/fst/ngram.ts';
@@ -179,6 +180,54 @@ t('decodeCtcLexicon: blank at another index, omissions and stray frames, complet
   assert.is(lm.predict(['pull', 'the'], 1, trie)[0].word, 'cart');
   assert.throws(() => decodeCtcLexicon(new Float64Array(5), 2, 3, trie), /has 5 values, expected T\*C = 2\*3 = 6/);
   assert.throws(() => decodeCtcLexicon(new Float64Array(6), 2, 3, trie), /26 keys but the frames have 3 classes/);
+});
+
+t('two languages in one decode: words typed by given spellings, the language mixture LM equals brute force', () => {
+  const keys = 'abcde';
+  for (let seed = 1; seed <= 20; seed++) {
+    const r = rng(seed * 97);
+    const trie = new LexiconTrie({ keys, optionalChars: '' });
+    const lang: number[] = [];
+    const rand = () => Array.from({ length: 1 + Math.floor(r() * 3) }, () => keys[Math.floor(r() * keys.length)]).join('');
+    // language 0: words spelled by their letters; language 1: "words" in another script, each typed by 1-3 romanisations
+    const words: { word: string; lang: number; cost: number; spell: { keys: string; extra: number }[] }[] = [];
+    for (let i = 0; i < 6; i++) { const w = rand(); if (trie.wordId(w) >= 0) continue; const c = r() * 3; lang[trie.add(w, c)] = 0; words.push({ word: w, lang: 0, cost: c, spell: [{ keys: w, extra: 0 }] }); }
+    for (let i = 0; i < 6; i++) {
+      const spell = Array.from({ length: 1 + Math.floor(r() * 3) }, (_, j) => ({ keys: rand(), extra: j === 0 ? 0 : r() * 2 }));
+      const c = r() * 3;
+      const w = `\u0900${i}`;
+      lang[trie.add(w, c, spell)] = 1;
+      words.push({ word: w, lang: 1, cost: c, spell });
+    }
+    const prior = 0.2 + 0.6 * r();
+    const stay = 0.6 + 0.3 * r();
+    const lm = new LanguageMixtureLm(
+      [{ name: 'en', lm: lexiconOnly, prior: 1 - prior }, { name: 'hi', lm: lexiconOnly, prior }],
+      (id) => lang[id], { stay, languageOfWord: (w) => (w.startsWith('\u0900') ? 1 : 0) },
+    );
+    const context = seed % 3 === 0 ? [] : seed % 3 === 1 ? ['abc'] : ['\u09000'];
+    const pLang = context.length === 0 ? [1 - prior, prior] : context[0] === 'abc' ? [stay, 1 - stay] : [1 - stay, stay];
+    assert.equal(lm.languageLogProbs(context).map(Math.exp).map((x) => +x.toFixed(12)), pLang.map((x) => +x.toFixed(12)));
+    const T = 2 + Math.floor(r() * 6), C = keys.length + 1;
+    const lp = randomFrames(T, C, seed + 500);
+    const got = decodeCtcLexicon(lp, T, C, trie, { beamWidth: 10000, threshold: Infinity, topK: 12, lm, context });
+    // Brute force: a word's best spelling (the search keeps one path per trie node: the max over spellings).
+    const want = words.map((w) => {
+      let best = -Infinity;
+      for (const sp of w.spell) best = Math.max(best, ctcLogProb(lp, T, C, [...sp.keys].map((ch) => trie.labelOf(ch))) - (w.cost + sp.extra) + Math.log(pLang[w.lang]));
+      return { word: w.word, score: best };
+    }).filter((x) => x.score > -Infinity).sort((a, b) => b.score - a.score);
+    assert.equal(got.map((g) => g.word), want.map((w) => w.word), `seed ${seed}: ranking`);
+    got.forEach((g, i) => assert.ok(Math.abs(g.score - want[i].score) < 1e-9, `seed ${seed}: ${g.word} ${g.score} vs ${want[i].score}`));
+  }
+  const trie = new LexiconTrie({ keys: 'abc', collapseRepeats: true });
+  trie.add('\u0926', 1, [{ keys: 'aab' }, { keys: 'ab', extra: 0.5 }]);
+  assert.equal(trie.wordNodes[0].length, 1, 'collapsed spellings share a node');
+  assert.is(trie.costAt(trie.walk('ab'), 0), 1, 'the cheaper of two spellings that collapse to the same keys');
+  assert.throws(() => trie.add('x', 0, [{ keys: 'az' }]), /spelling "az" of "x" has the character "z", which is not a key/);
+  assert.throws(() => trie.add('x', 0, [{ keys: 'ab', extra: -1 }]), /extra cost -1; it must be >= 0/);
+  assert.throws(() => trie.add('x', 0, []), /empty list of spellings/);
+  assert.throws(() => new LanguageMixtureLm([{ name: 'en', lm: lexiconOnly, prior: 0 }], () => 0), /prior > 0/);
 });
 
 t.run();

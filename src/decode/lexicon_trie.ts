@@ -114,11 +114,31 @@ export class LexiconTrie {
     return [...out].map(([keys, extra]) => ({ keys, extra }));
   }
 
+  /** Checks given spellings (keys only, extra >= 0), collapsing repeats where the trie does. */
+  private given(word: string, spellings: readonly { keys: string; extra?: number }[]): { keys: string; extra: number }[] {
+    if (!spellings.length) throw new Error(`LexiconTrie.add: ${JSON.stringify(word)} was given an empty list of spellings`);
+    const out = new Map<string, number>();
+    for (const sp of spellings) {
+      const extra = sp.extra ?? 0;
+      if (typeof sp.keys !== 'string' || !sp.keys) throw new Error(`LexiconTrie.add: a spelling of ${JSON.stringify(word)} must be a non-empty string of keys, got ${JSON.stringify(sp.keys)}`);
+      if (!(extra >= 0)) throw new Error(`LexiconTrie.add: spelling ${JSON.stringify(sp.keys)} of ${JSON.stringify(word)} has extra cost ${extra}; it must be >= 0`);
+      const lower = sp.keys.toLowerCase();
+      const bad = [...lower].find((c) => !this.labelOfChar.has(c));
+      if (bad !== undefined) throw new Error(`LexiconTrie.add: spelling ${JSON.stringify(sp.keys)} of ${JSON.stringify(word)} has the character ${JSON.stringify(bad)}, which is not a key (keys: ${this.keys})`);
+      const k = this.collapseRepeats ? lower.replace(/(.)\1+/g, '$1') : lower;
+      if ((out.get(k) ?? Infinity) > extra) out.set(k, extra);
+    }
+    return [...out].map(([keys, extra]) => ({ keys, extra }));
+  }
+
   /**
    * Adds a word with its cost (e.g. -ln unigram probability); a word added again keeps the lower
    * cost. Returns the word id. The lookahead of every node on its paths is updated.
+   * `spellings`: the key strings that type the word, each with an extra cost, instead of the word's
+   * own letters (a word in another script typed by its romanisations: दांत as "daant" or "dant");
+   * repeats are collapsed as for any word when the trie collapses them.
    */
-  add(word: string, cost = 0): number {
+  add(word: string, cost = 0, spellings?: readonly { keys: string; extra?: number }[]): number {
     if (typeof word !== 'string' || word.length === 0 || /\s/.test(word)) throw new Error(`LexiconTrie.add: a word must be a non-empty string without whitespace, got ${JSON.stringify(word)}`);
     if (Number.isNaN(cost)) throw new Error(`LexiconTrie.add: cost of ${JSON.stringify(word)} is NaN`);
     let id = this.idOf.get(word);
@@ -129,7 +149,7 @@ export class LexiconTrie {
       this.wordNodes.push([]);
       this.idOf.set(word, id);
     } else this.wordCost[id] = Math.min(this.wordCost[id], cost);
-    for (const { keys, extra } of this.spellings(word)) {
+    for (const { keys, extra } of spellings ? this.given(word, spellings) : this.spellings(word)) {
       let n = 0;
       const c = this.wordCost[id] + extra;
       if (this.best[0] > c) this.best[0] = c;

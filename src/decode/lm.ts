@@ -147,3 +147,86 @@ export class NgramWordLm implements WordLm {
     return [...out].map(([word, cost]) => ({ word, cost })).sort((a, b) => a.cost - b.cost).slice(0, k);
   }
 }
+
+export interface LanguageComponent {
+  /** Tag of the language ("en", "hi"): it labels the words this component scores. */
+  name: string;
+  /** The language's word LM (its scorer is asked only about the words of this language). */
+  lm: WordLm;
+  /** Prior probability of the language when the context says nothing (the priors are normalised). */
+  prior: number;
+  /** A trie of this language's words alone, for its predictions (default: the decode trie). */
+  trie?: LexiconTrie;
+}
+
+export interface LanguageMixtureOptions {
+  /** Probability that a word is in the same language as the word before it (default 0.8; code-switching is rarer than staying). */
+  stay?: number;
+  /** The language index of a context word, or -1 when unknown (default: unknown, the priors alone). */
+  languageOfWord?: (word: string) => number;
+}
+
+/**
+ * Several languages in one decode (the Gboard post's multilingual typing): one trie holds every
+ * language's words, each word id belongs to one language, and
+ *   p(w | h) = P(lang(w) | h) * p_lang(w | h),
+ * with P(lang | h) the prior, or `stay` for the language of the last context word. The lookahead
+ * of a node is the cheapest over the languages, so it stays optimistic.
+ */
+export class LanguageMixtureLm implements WordLm {
+  readonly stay: number;
+  private readonly logPrior: number[];
+
+  constructor(
+    readonly components: readonly LanguageComponent[],
+    /** The language index of trie word `id` (e.g. a lookup in an array the decoder keeps). */
+    readonly languageOf: (id: number) => number,
+    private readonly opts: LanguageMixtureOptions = {},
+  ) {
+    if (!components.length) throw new Error('LanguageMixtureLm: give at least one language');
+    const total = components.reduce((a, c) => a + c.prior, 0);
+    if (!components.every((c) => c.prior > 0) || !(total > 0)) throw new Error(`LanguageMixtureLm: every language needs a prior > 0, got ${components.map((c) => `${c.name}=${c.prior}`).join(', ')}`);
+    this.logPrior = components.map((c) => Math.log(c.prior / total));
+    this.stay = opts.stay ?? 0.8;
+    if (!(this.stay > 0 && this.stay < 1)) throw new Error(`LanguageMixtureLm: stay must be in (0, 1), got ${this.stay}`);
+  }
+
+  /** ln P(language | context), one per component. */
+  languageLogProbs(context: readonly string[]): number[] {
+    const n = this.components.length;
+    const last = context.length ? this.opts.languageOfWord?.(context[context.length - 1]) ?? -1 : -1;
+    if (last < 0 || n === 1) return this.logPrior.slice();
+    // Stay with the last word's language; the other languages share the rest by their priors.
+    const others = this.logPrior.reduce((a, lp, i) => (i === last ? a : a + Math.exp(lp)), 0);
+    return this.logPrior.map((lp, i) => (i === last ? Math.log(this.stay) : Math.log(1 - this.stay) + lp - Math.log(others)));
+  }
+
+  scorer(context: readonly string[], trie: LexiconTrie): ContextScorer {
+    const lp = this.languageLogProbs(context);
+    const scorers = this.components.map((c) => c.lm.scorer(context, trie));
+    return {
+      wordCost: (id, lex) => {
+        const l = this.languageOf(id);
+        if (l < 0 || l >= scorers.length) throw new Error(`LanguageMixtureLm: word ${JSON.stringify(trie.words[id])} (id ${id}) has no language (got index ${l})`);
+        return scorers[l].wordCost(id, lex) - lp[l];
+      },
+      lookahead: (n) => {
+        let best = Infinity;
+        for (let l = 0; l < scorers.length; l++) best = Math.min(best, scorers[l].lookahead(n) - lp[l]);
+        return best;
+      },
+    };
+  }
+
+  predict(context: readonly string[], k: number, trie?: LexiconTrie): { word: string; cost: number }[] {
+    const lp = this.languageLogProbs(context);
+    const all = this.components.flatMap((c, l) => c.lm.predict(context, k, c.trie ?? trie).map((p) => ({ word: p.word, cost: p.cost - lp[l] })));
+    const seen = new Set<string>();
+    return all.sort((a, b) => a.cost - b.cost).filter((p) => !seen.has(p.word) && seen.add(p.word)).slice(0, k);
+  }
+
+  /** The language tag of trie word `id`. */
+  tagOf(id: number): string {
+    return this.components[this.languageOf(id)]?.name ?? '?';
+  }
+}
