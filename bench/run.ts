@@ -1,25 +1,27 @@
-// `npm run bench`: kiln against TensorFlow.js's WebGPU backend, on the same Dawn adapter in one
-// process, timed with benchmark.js. What is measured and how: bench/README.md.
+// `npm run bench`: kiln against TensorFlow.js's WebGPU backend, both loaded in one process on the
+// same Dawn adapter, timed interleaved round by round (bench/interleave.ts). What is measured and
+// how: bench/README.md.
 //
-//   npm run bench -- [--filter REGEX] [--json FILE] [--quick] [--no-tfjs] [--list]
-import { createRequire } from 'node:module';
+//   npm run bench -- [--filter REGEX] [--json FILE] [--quick] [--no-tfjs] [--repeat N] [--list]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { availableParallelism, loadavg } from 'node:os';
 import { spawnSync } from 'node:child_process';
-import { create, globals } from 'webgpu';
 import * as kiln from '../src/index.ts';
 import { engine } from '../src/tensor.ts';
 import { SUITES } from './suites/index.ts';
-import { uniform, type KilnOps, type Sampling, type Suite, type TF, type TFTensor } from './suites/suite.ts';
+import type { Suite, TF } from './suites/suite.ts';
+import { describeAdapter, kilnSide, setupTfjs, suiteData, tfjsSide, type Side } from './sides.ts';
+import { interleave, median, quantile, type Plan, type SideResult } from './interleave.ts';
+import { fmtLoad, fmtMs, fmtRatio, preamble, table, type Results, type Row, type RunInfo } from './format.ts';
 
 // ---- command line ----
 
-interface Args { filter: RegExp | null; json: string | null; quick: boolean; tfjs: boolean; list: boolean }
+interface Args { filter: RegExp | null; json: string | null; quick: boolean; tfjs: boolean; list: boolean; repeat: number }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { filter: null, json: null, quick: false, tfjs: true, list: false };
+  const a: Args = { filter: null, json: null, quick: false, tfjs: true, list: false, repeat: 1 };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const value = (): string => {
@@ -32,7 +34,10 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--quick') a.quick = true;
     else if (flag === '--no-tfjs') a.tfjs = false;
     else if (flag === '--list') a.list = true;
-    else if (flag === '--help' || flag === '-h') usage();
+    else if (flag === '--repeat') {
+      a.repeat = Number(value());
+      if (!Number.isInteger(a.repeat) || a.repeat < 1) usage('--repeat needs a whole number >= 1');
+    } else if (flag === '--help' || flag === '-h') usage();
     else usage(`unknown argument '${argv[i]}'`);
   }
   return a;
@@ -40,298 +45,189 @@ function parseArgs(argv: string[]): Args {
 
 function usage(error?: string): never {
   if (error) console.error(`bench: ${error}`);
-  console.error('usage: npm run bench -- [--filter REGEX] [--json FILE] [--quick] [--no-tfjs] [--list]');
+  console.error('usage: npm run bench -- [--filter REGEX] [--json FILE] [--quick] [--no-tfjs] [--repeat N] [--list]');
   process.exit(error ? 2 : 0);
 }
 
-// ---- benchmark.js (CommonJS, no bundled types: the part used here) ----
-
-interface Deferred { resolve(): void }
-interface BenchmarkJs {
-  stats: { sample: number[] };
-  run(options: { async: boolean }): void;
-  abort(): void;
-}
-type BenchmarkCtor = new (name: string, options: {
-  defer: true; fn: (d: Deferred) => void; minSamples: number; maxTime: number; minTime: number;
-  initCount: number; delay: number; onComplete: () => void; onError: (e: { message?: unknown }) => void;
-}) => BenchmarkJs;
-const Benchmark = createRequire(import.meta.url)('benchmark') as BenchmarkCtor;
-
-/**
- * Median ms of `step` (one run, GPU work finished). A tiny minTime makes every benchmark.js sample
- * one run, so the median is that of single runs rather than of cycle means.
- */
-function measure(name: string, step: () => Promise<void>, s: Sampling): Promise<{ ms: number; samples: number }> {
-  return new Promise((resolve, reject) => {
-    const b: BenchmarkJs = new Benchmark(name, {
-      defer: true,
-      fn: (d) => { step().then(() => d.resolve(), (e) => { reject(e); b.abort(); }); },
-      minSamples: s.min,
-      maxTime: s.maxTime,
-      minTime: 1e-9,
-      initCount: 1,
-      delay: 0,
-      onComplete: () => {
-        const xs = [...b.stats.sample].sort((p, q) => p - q);
-        if (!xs.length) return reject(new Error('benchmark.js collected no samples'));
-        const mid = xs.length >> 1;
-        const sec = xs.length % 2 ? xs[mid] : (xs[mid - 1] + xs[mid]) / 2;
-        resolve({ ms: sec * 1e3, samples: xs.length });
-      },
-      onError: (e) => reject(e.message instanceof Error ? e.message : new Error(String(e.message))),
-    });
-    b.run({ async: true });
-  });
-}
-
-// ---- the two libraries ----
-
-/** One library's side of a suite: its inputs, one timed run, one run read back for the check. */
-export interface Side { step(): Promise<void>; values(): Promise<ArrayLike<number>>; dispose(): void }
-
-export async function kilnSide(s: Suite, data: Float32Array[]): Promise<Side> {
-  const done = s.setup?.kiln ? await s.setup.kiln() : () => {};
-  const ops = kiln as unknown as KilnOps;
-  const x = s.inputs.map((inp, i) => kiln.tensor(data[i], inp.shape));
-  const eng = engine();
-  const run = () => kiln.tidy(() => s.kiln(ops, x));
-  return {
-    async step() { const y = run(); await eng.sync(); y.dispose(); },
-    async values() { const y = run(); try { return await y.data(); } finally { y.dispose(); } },
-    dispose() { kiln.dispose(x); done(); },
-  };
-}
-
-/** The parts of tfjs-webgpu's WebGPUBackend used to wait for its GPU work. */
-interface WebGPUBackendLike {
-  device: GPUDevice;
-  queue: GPUQueue;
-  commandEncoder: GPUCommandEncoder | null;
-  endComputePassEncoder(): void;
-  submitQueue(): void;
-}
-
-// Dawn's GPU object for tfjs. Module-level: dawn.node crashes if it is garbage-collected.
-let TFJS_GPU: GPU | null = null;
-
-/** Submit what tfjs has recorded and wait for the queue: the same as kiln's engine().sync(). */
-async function tfjsSync(tf: TF): Promise<void> {
-  const b = tf.backend() as unknown as WebGPUBackendLike;
-  if (b.commandEncoder) { b.endComputePassEncoder(); b.submitQueue(); }
-  await b.queue.onSubmittedWorkDone();
-}
-
-export async function tfjsSide(tf: TF, s: Suite, data: Float32Array[]): Promise<Side> {
-  const done = s.setup?.tfjs ? await s.setup.tfjs(tf) : () => {};
-  const x = s.inputs.map((inp, i) => tf.tensor(data[i], inp.shape, 'float32'));
-  const run = () => tf.tidy(() => s.tfjs(tf, x));
-  return {
-    async step() { const y = run(); await tfjsSync(tf); y.dispose(); },
-    async values() { const y = run(); try { return await y.data(); } finally { y.dispose(); } },
-    dispose() { tf.dispose(x); done(); },
-  };
-}
-
-/**
- * tfjs-core, its gradients and tfjs-webgpu as one ES module with a single tfjs-core instance.
- * Node's own resolution cannot load tfjs-core's ESM build (directory imports), and its CommonJS
- * build has no gradients (the umbrella 'tfjs' package registers them), so esbuild bundles the
- * ESM sources once into .bench/ (rebuilt when the installed versions change).
- */
-async function tfjsBundle(): Promise<string> {
-  const { build } = await import('esbuild');
-  const { readFileSync, existsSync, mkdirSync, writeFileSync } = await import('node:fs');
-  const root = fileURLToPath(new URL('..', import.meta.url));
-  const ver = (p: string) => JSON.parse(readFileSync(join(root, 'node_modules', p, 'package.json'), 'utf8')).version;
-  const tag = `${ver('@tensorflow/tfjs-core')}-${ver('@tensorflow/tfjs-backend-webgpu')}`;
-  const dir = join(root, '.bench');
-  const out = join(dir, `tfjs-webgpu-${tag}.mjs`);
-  if (existsSync(out)) return out;
-  mkdirSync(dir, { recursive: true });
-  const entry = join(dir, 'tfjs-entry.mjs');
-  writeFileSync(entry, [
-    "export * from '@tensorflow/tfjs-core';",
-    "import '@tensorflow/tfjs-core/dist/register_all_gradients';",
-    "import '@tensorflow/tfjs-backend-webgpu';",
-  ].join('\n'));
-  await build({
-    entryPoints: [entry], bundle: true, format: 'esm', platform: 'node', outfile: out,
-    mainFields: ['module', 'main'], logLevel: 'error', nodePaths: [join(root, 'node_modules')],
-    // CommonJS dependencies inside require Node built-ins: give the ES module a require()
-    banner: { js: "import { createRequire as kilnCreateRequire } from 'node:module'; const require = kilnCreateRequire(import.meta.url);" },
-  });
-  return out;
-}
-
-/** Registers tfjs-webgpu on a Dawn GPU object of its own (same adapter) and selects it. */
-export async function setupTfjs(): Promise<{ tf: TF; adapter: string }> {
-  Object.assign(globalThis, globals);
-  TFJS_GPU ??= create([]);
-  // tfjs-webgpu registers its backend at import time, only if navigator.gpu exists then.
-  Object.defineProperty(globalThis, 'navigator', { value: { gpu: TFJS_GPU }, configurable: true, writable: true });
-  const tf = (await import(pathToFileURL(await tfjsBundle()).href)) as unknown as TF;
-  // Small inputs still on the CPU may otherwise be computed there: keep every op on the GPU.
-  tf.env().set('WEBGPU_CPU_FORWARD', false);
-  if (!(await tf.setBackend('webgpu'))) throw new Error('tf.setBackend("webgpu") returned false');
-  await tf.ready();
-  if (tf.getBackend() !== 'webgpu') throw new Error(`tfjs chose backend '${tf.getBackend()}', not 'webgpu'`);
-  return { tf, adapter: describeAdapter((tf.backend() as unknown as WebGPUBackendLike).device) };
-}
-
-function describeAdapter(device: GPUDevice): string {
-  const i = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-  if (!i) return 'unknown';
-  return [i.vendor, i.architecture, i.description || i.device].filter(Boolean).join(' / ');
+/** The command as typed (near enough to paste): npm's when run through `npm run bench`. */
+function commandLine(argv: string[]): string {
+  const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  const rest = argv.map(q).join(' ');
+  if (process.env.npm_lifecycle_event === 'bench') return `npm run bench${rest ? ` -- ${rest}` : ''}`;
+  return `node --import tsx bench/run.ts${rest ? ` ${rest}` : ''}`;
 }
 
 // ---- one suite ----
 
-type Outcome = { ms: number; samples: number; values: ArrayLike<number> } | { note: string };
+const BATCH_MS = 50;
+const MAX_ROUNDS = 41;
 
-function quickSampling(s: Sampling): Sampling {
-  return { min: Math.min(3, Math.max(2, Math.ceil(s.min / 4))), maxTime: Math.min(s.maxTime, 0.25) };
+function plan(s: Suite, quick: boolean): Plan {
+  const base = s.sampling ?? { rounds: 9, maxTime: 2 };
+  return {
+    warmupRounds: Math.max(2, s.warmup ?? 2),
+    minRounds: quick ? Math.min(3, base.rounds) : base.rounds,
+    maxTime: quick ? 0 : base.maxTime,
+    maxRounds: MAX_ROUNDS,
+    batchMs: BATCH_MS,
+    maxBatch: 200,
+  };
 }
 
-async function runSide(label: string, make: () => Promise<Side>, s: Suite, args: Args): Promise<Outcome> {
-  let side: Side | null = null;
-  try {
-    side = await make();
-    const t0 = performance.now();
-    const values = await side.values(); // first run: compiles the shaders
-    for (let i = 1; i < (s.warmup ?? 2); i++) await side.step();
-    const warm = (performance.now() - t0) / 1e3;
-    const base = s.sampling ?? { min: 10, maxTime: 2 };
-    const r = await measure(`${s.name} ${label}`, () => side!.step(), args.quick ? quickSampling(base) : base);
-    progress(`  ${label.padEnd(12)} ${fmtMs(r.ms).padStart(10)} ms   median of ${r.samples} (warm-up ${warm.toFixed(1)} s)`);
-    return { ...r, values };
-  } catch (e) {
-    const note = `failed: ${(e as Error).message ?? e}`.split('\n')[0];
-    progress(`  ${label.padEnd(12)} ${note}`);
-    return { note };
-  } finally {
-    try { side?.dispose(); } catch { /* the failure above is the one to report */ }
-  }
-}
-
-/** max |a - b| / max |b|, the check between the two libraries' outputs. */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
+/** max |a - b| and that over max |b|: the check between the two libraries' outputs. */
+function diff(a: ArrayLike<number>, b: ArrayLike<number>): { abs: number; rel: number } {
+  if (a.length !== b.length) return { abs: Infinity, rel: Infinity };
   let d = 0, m = 0;
   for (let i = 0; i < a.length; i++) {
     const e = Math.abs(a[i] - b[i]);
     if (!(e <= d)) d = e; // NaN propagates
     m = Math.max(m, Math.abs(b[i]));
   }
-  return d === 0 ? 0 : d / (m || 1);
+  return { abs: d, rel: d === 0 ? 0 : d / (m || 1) };
 }
 
-interface Row {
-  name: string;
-  kiln_ms: number | null;
-  tfjs_webgpu_ms: number | null;
-  ratio: number | null;
-  /** matmul suites: GFLOP/s (2·M·N·K per run) */
-  kiln_gflops?: number | null;
-  tfjs_webgpu_gflops?: number | null;
-  /** memory-bound suites: GB/s (bytes read + written per run) */
-  kiln_gbps?: number | null;
-  tfjs_webgpu_gbps?: number | null;
-  kiln_samples: number;
-  tfjs_webgpu_samples: number;
-  check: string;
-  kiln_note?: string;
-  tfjs_webgpu_note?: string;
-}
+const fmtErr = (x: number): string => (x === 0 ? '0' : x.toExponential(1));
 
-function rate(s: Suite, ms: number | null): number | null {
+function round(x: number | null): number | null { return x === null || !Number.isFinite(x) ? x : Number(x.toPrecision(4)); }
+
+function rateOf(s: Suite, ms: number | null): number | null {
   if (ms === null) return null;
   const w = 'flops' in s.work ? s.work.flops : s.work.bytes;
-  return w / (ms / 1e3) / 1e9;
+  return w > 0 ? w / (ms / 1e3) / 1e9 : null;
+}
+
+async function makeSide(make: () => Promise<Side>): Promise<Side | string> {
+  try {
+    return await make();
+  } catch (e) {
+    return `failed: ${(e as Error).message ?? e}`.split('\n')[0];
+  }
 }
 
 async function runSuite(s: Suite, pos: string, tf: TF | null, tfNote: string, args: Args): Promise<Row> {
-  const work = 'flops' in s.work ? `${(s.work.flops / 1e9).toPrecision(3)} GFLOP` : `${(s.work.bytes / 1e6).toPrecision(3)} MB`;
-  progress(`[${pos}] ${s.name} (${work} per run)`);
-  const seed = 1000 * SUITES.indexOf(s);
-  const data = s.inputs.map((inp, j) => uniform(inp.shape.reduce((p, q) => p * q, 1), inp.min ?? -1, inp.max ?? 1, seed + j + 1));
+  const load1 = loadavg()[0];
+  const t0 = performance.now();
+  progress(`[${pos}] ${s.name} (load ${load1.toFixed(2)})`);
+  const data = suiteData(s);
   const ops = kiln as unknown as Record<string, unknown>;
   const missing = s.needs.filter((n) => typeof ops[n] !== 'function');
-  let k: Outcome;
-  if (missing.length) {
-    k = { note: `skipped: ${missing.map((n) => `kiln.${n}`).join(', ')} not exported yet` };
-    progress(`  ${'kiln'.padEnd(12)} ${k.note}`);
-  } else {
-    k = await runSide('kiln', () => kilnSide(s, data), s, args);
+  const notes: (string | undefined)[] = [undefined, undefined];
+  const k = missing.length ? `skipped: ${missing.map((n) => `kiln.${n}`).join(', ')} not exported yet` : await makeSide(() => kilnSide(s, data));
+  const t = !tf ? tfNote : s.tfjsSkip ? `skipped: ${s.tfjsSkip}` : await makeSide(() => tfjsSide(tf, s, data));
+  if (typeof k === 'string') notes[0] = k;
+  if (typeof t === 'string') notes[1] = t;
+  const work = 'flops' in s.work ? `${(s.work.flops / 1e9).toPrecision(3)} GFLOP` : `${(s.work.bytes / 1e6).toPrecision(3)} MB`;
+  progress(`  work         ${work} per run`);
+  const sides = [typeof k === 'string' ? null : k, typeof t === 'string' ? null : t];
+  let timed;
+  try {
+    timed = await interleave(sides, plan(s, args.quick));
+  } finally {
+    for (const side of sides) { try { side?.dispose(); } catch { /* a failure is already recorded */ } }
   }
-  if (tf && s.tfjsSkip) progress(`  ${'tfjs-webgpu'.padEnd(12)} skipped: ${s.tfjsSkip}`);
-  const t: Outcome = tf && s.tfjsSkip ? { note: `skipped: ${s.tfjsSkip}` } : tf ? await runSide('tfjs-webgpu', () => tfjsSide(tf, s, data), s, args) : { note: tfNote };
-  const kms = 'ms' in k ? k.ms : null;
-  const tms = 'ms' in t ? t.ms : null;
-  let check = '-';
-  if ('values' in k && 'values' in t) {
-    const err = relErr(k.values, t.values);
-    const tol = s.tol ?? 1e-4;
-    check = err <= tol ? 'ok' : `MISMATCH (rel err ${err.toPrecision(2)} > ${tol})`;
-    if (err > tol) progress(`  check        ${check}`);
+  const res = timed.sides;
+  const msOf = (r: SideResult | null) => (r && r.roundsMs.length ? median(r.roundsMs) : null);
+  const [kms, tms] = [msOf(res[0]), msOf(res[1])];
+  for (const [i, label] of ['kiln', 'tfjs-webgpu'].entries()) {
+    const r = res[i];
+    if (r?.note) notes[i] = r.note;
+    if (notes[i] !== undefined) progress(`  ${label.padEnd(12)} ${notes[i]}`);
+    else if (r) progress(`  ${label.padEnd(12)} ${fmtMs(msOf(r)!).padStart(8)} ms   batch ${r.batch}, warm-up ${r.warmupS.toFixed(1)} s`);
   }
+  let check = '-', abs: number | null = null, rel: number | null = null;
+  if (res[0]?.values && res[1]?.values) {
+    ({ abs, rel } = diff(res[0].values, res[1].values));
+    if (s.tolAbs !== undefined) check = abs <= s.tolAbs ? `ok (max abs diff ${fmtErr(abs)})` : `MISMATCH (max abs diff ${fmtErr(abs)} > ${s.tolAbs})`;
+    else check = rel <= (s.tol ?? 1e-4) ? 'ok' : `MISMATCH (rel err ${fmtErr(rel)} > ${s.tol ?? 1e-4})`;
+    progress(`  check        ${check}${s.tolAbs === undefined ? ` (rel err ${fmtErr(rel)})` : ''}`);
+  }
+  const q = timed.ratios;
+  const seconds = (performance.now() - t0) / 1e3;
+  const flops = 'flops' in s.work;
   const row: Row = {
     name: s.name,
     kiln_ms: round(kms),
     tfjs_webgpu_ms: round(tms),
-    ratio: kms !== null && tms !== null ? round(tms / kms) : null,
-    ...('flops' in s.work
-      ? { kiln_gflops: round(rate(s, kms)), tfjs_webgpu_gflops: round(rate(s, tms)) }
-      : { kiln_gbps: round(rate(s, kms)), tfjs_webgpu_gbps: round(rate(s, tms)) }),
-    kiln_samples: 'samples' in k ? k.samples : 0,
-    tfjs_webgpu_samples: 'samples' in t ? t.samples : 0,
+    ...(flops
+      ? { kiln_gflops: round(rateOf(s, kms)), tfjs_webgpu_gflops: round(rateOf(s, tms)) }
+      : { kiln_gbps: round(rateOf(s, kms)), tfjs_webgpu_gbps: round(rateOf(s, tms)) }),
+    ratio: q.length ? round(median(q)) : null,
+    ratio_q1: q.length ? round(quantile(q, 0.25)) : null,
+    ratio_q3: q.length ? round(quantile(q, 0.75)) : null,
+    ratio_min: q.length ? round(Math.min(...q)) : null,
+    ratio_max: q.length ? round(Math.max(...q)) : null,
+    rounds: timed.rounds,
+    kiln_batch: res[0]?.batch ?? 0,
+    tfjs_webgpu_batch: res[1]?.batch ?? 0,
+    kiln_rounds_ms: (res[0]?.roundsMs ?? []).map((x) => round(x)!),
+    tfjs_webgpu_rounds_ms: (res[1]?.roundsMs ?? []).map((x) => round(x)!),
+    ratios: q.map((x) => round(x)!),
+    max_abs_diff: round(abs),
+    rel_err: round(rel),
     check,
+    load_1m: load1,
+    seconds: round(seconds)!,
   };
-  if ('note' in k) row.kiln_note = k.note;
-  if ('note' in t) row.tfjs_webgpu_note = t.note;
+  if (row.ratio !== null) progress(`  ratio        ${fmtRatio(row.ratio)}x   IQR ${fmtRatio(row.ratio_q1)}-${fmtRatio(row.ratio_q3)}, min-max ${fmtRatio(row.ratio_min)}-${fmtRatio(row.ratio_max)}, ${row.rounds} rounds, ${seconds.toFixed(1)} s`);
+  else progress(`  ${row.rounds} rounds, ${seconds.toFixed(1)} s`);
+  if (notes[0] !== undefined) row.kiln_note = notes[0];
+  if (notes[1] !== undefined) row.tfjs_webgpu_note = notes[1];
   return row;
 }
 
-// ---- output ----
+// ---- --repeat: one row per suite over the runs ----
 
-function progress(line: string): void { console.log(line); }
-function round(x: number | null): number | null { return x === null ? null : Number(x.toPrecision(4)); }
-function fmtMs(ms: number): string { return ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms >= 1 ? ms.toFixed(2) : ms.toFixed(3); }
-
-function table(rows: Row[]): string {
-  const head = ['suite', 'kiln ms', 'kiln', 'tfjs-webgpu ms', 'tfjs-webgpu', 'ratio', 'samples k/t', 'check'];
-  const body = rows.map((r) => {
-    const unit = 'kiln_gflops' in r ? 'GFLOP/s' : 'GB/s';
-    const fmtRate = (x: number | null | undefined) => (x == null ? '-' : `${x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)} ${unit}`);
-    return [
-      r.name,
-      r.kiln_ms === null ? (r.kiln_note?.startsWith('skipped') ? 'skipped' : 'failed') : fmtMs(r.kiln_ms),
-      fmtRate(r.kiln_gflops ?? r.kiln_gbps),
-      r.tfjs_webgpu_ms === null ? (r.tfjs_webgpu_note?.startsWith('skipped') ? 'skipped' : 'failed') : fmtMs(r.tfjs_webgpu_ms),
-      fmtRate(r.tfjs_webgpu_gflops ?? r.tfjs_webgpu_gbps),
-      r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`,
-      `${r.kiln_samples}/${r.tfjs_webgpu_samples}`,
-      r.check,
-    ];
+function summarize(runs: Row[][]): Row[] {
+  return runs[0].map((first) => {
+    const rs = runs.map((rows) => rows.find((r) => r.name === first.name)!);
+    const med = (f: (r: Row) => number | null | undefined) => {
+      const v = rs.map(f).filter((x): x is number => x != null && Number.isFinite(x));
+      return v.length ? round(median(v)) : null;
+    };
+    const per = rs.map((r) => r.ratio);
+    const got = per.filter((x): x is number => x !== null);
+    const pooled = rs.flatMap((r) => r.ratios ?? []);
+    const { kiln_rounds_ms: _k, tfjs_webgpu_rounds_ms: _t, ratios: _r, ...keep } = first;
+    const out: Row = {
+      ...keep,
+      kiln_ms: med((r) => r.kiln_ms),
+      tfjs_webgpu_ms: med((r) => r.tfjs_webgpu_ms),
+      ...('kiln_gflops' in first
+        ? { kiln_gflops: med((r) => r.kiln_gflops), tfjs_webgpu_gflops: med((r) => r.tfjs_webgpu_gflops) }
+        : { kiln_gbps: med((r) => r.kiln_gbps), tfjs_webgpu_gbps: med((r) => r.tfjs_webgpu_gbps) }),
+      ratio: got.length ? round(median(got)) : null,
+      ratio_q1: pooled.length ? round(quantile(pooled, 0.25)) : null,
+      ratio_q3: pooled.length ? round(quantile(pooled, 0.75)) : null,
+      ratio_min: pooled.length ? round(Math.min(...pooled)) : null,
+      ratio_max: pooled.length ? round(Math.max(...pooled)) : null,
+      ratio_runs: per,
+      ratio_runs_min: got.length ? Math.min(...got) : null,
+      ratio_runs_max: got.length ? Math.max(...got) : null,
+      rounds: rs.reduce((n, r) => n + r.rounds, 0),
+      max_abs_diff: rs.some((r) => r.max_abs_diff !== null) ? Math.max(...rs.map((r) => r.max_abs_diff ?? 0)) : null,
+      rel_err: rs.some((r) => r.rel_err !== null) ? Math.max(...rs.map((r) => r.rel_err ?? 0)) : null,
+      check: rs.find((r) => !r.check.startsWith('ok'))?.check ?? first.check,
+      load_1m: Math.max(...rs.map((r) => r.load_1m)),
+      seconds: round(rs.reduce((n, r) => n + r.seconds, 0))!,
+    };
+    const kn = rs.find((r) => r.kiln_note)?.kiln_note, tn = rs.find((r) => r.tfjs_webgpu_note)?.tfjs_webgpu_note;
+    if (kn) out.kiln_note = kn; else delete out.kiln_note;
+    if (tn) out.tfjs_webgpu_note = tn; else delete out.tfjs_webgpu_note;
+    return out;
   });
-  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 || i >= 6 ? c.padEnd(w[i]) : c.padStart(w[i]))).join(' | ')} |`;
-  const rule = `|${w.map((n, i) => (i === 0 || i >= 6 ? `:${'-'.repeat(n + 1)}` : `${'-'.repeat(n + 1)}:`)).join('|')}|`;
-  const notes = rows.flatMap((r) => [
-    r.kiln_note ? `- ${r.name}, kiln: ${r.kiln_note}` : null,
-    r.tfjs_webgpu_note ? `- ${r.name}, tfjs-webgpu: ${r.tfjs_webgpu_note}` : null,
-  ].filter((x): x is string => x !== null));
-  return [line(head), rule, ...body.map(line), ...(notes.length ? ['', ...notes] : [])].join('\n');
 }
 
 // ---- main ----
 
+function progress(line: string): void { console.log(line); }
+
 async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const args = parseArgs(argv);
   const suites = SUITES.filter((s) => !args.filter || args.filter.test(s.name));
   if (args.list) { for (const s of suites) console.log(s.name); return 0; }
   // the FST part (kiln's transducers vs OpenFst's command-line tools, CPU only) runs after the
-  // tensor suites, in its own process: bench/fst.ts
+  // tensor suites, in its own process, once whatever --repeat says: bench/fst.ts
   const wantFst = !args.filter || args.filter.test('fst');
   if (!suites.length && !wantFst) usage(`--filter ${args.filter} matches no suite; names: ${SUITES.map((s) => s.name).join(', ')}, fst`);
   if (!suites.length) return runFst(args);
@@ -348,26 +244,55 @@ async function main(): Promise<number> {
       tfNote = `tfjs-webgpu did not initialise: ${(e as Error).message ?? e}`.split('\n')[0];
     }
   }
+  const command = commandLine(argv);
   const started = new Date();
   // Other processes on the CPUs (lavapipe runs on them) move the numbers: say how busy they were.
-  const load = loadavg().map((x) => x.toFixed(2)).join(' ');
-  progress(`kiln bench ${started.toISOString()}  node ${process.version}  ${availableParallelism()} CPUs, load ${load}${args.quick ? '  --quick' : ''}`);
+  const load0 = loadavg();
+  progress(`kiln bench ${started.toISOString()}  node ${process.version}  ${availableParallelism()} CPUs, load ${fmtLoad(load0)}`);
+  progress(`command: ${command}`);
   progress(`adapter (kiln):        ${kilnAdapter}`);
   progress(`adapter (tfjs-webgpu): ${tf ? `${tfAdapter}  (tf.getBackend() = '${tf.getBackend()}', tfjs-core ${tf.version_core})` : tfNote}`);
   if (tf && tfAdapter !== kilnAdapter) progress('warning: the two libraries are on different adapters');
-  progress(`${suites.length} suite(s); each run = op + wait for the GPU queue (engine().sync() / onSubmittedWorkDone)\n`);
+  progress(`${suites.length} suite(s)${args.repeat > 1 ? `, ${args.repeat} runs` : ''}; a run = op + wait for the GPU queue; interleaved rounds, each a batch of >= ${BATCH_MS} ms a side\n`);
 
-  const rows: Row[] = [];
-  for (const [i, s] of suites.entries()) rows.push(await runSuite(s, `${i + 1}/${suites.length}`, tf, tfNote, args));
-  const secs = (Date.now() - started.getTime()) / 1e3;
-
-  progress(`\n${table(rows)}\n\nratio = tfjs-webgpu ms / kiln ms (above 1: kiln is faster); median ms per run; ${secs.toFixed(0)} s in all`);
+  const runs: RunInfo[] = [];
+  for (let n = 0; n < args.repeat; n++) {
+    const date = new Date(), start = loadavg();
+    if (args.repeat > 1) progress(`== run ${n + 1}/${args.repeat}, load ${fmtLoad(start)}`);
+    const rows: Row[] = [];
+    for (const [i, s] of suites.entries()) rows.push(await runSuite(s, `${i + 1}/${suites.length}`, tf, tfNote, args));
+    const end = new Date();
+    runs.push({ date: date.toISOString(), end: end.toISOString(), load: { start, end: loadavg() }, seconds: (end.getTime() - date.getTime()) / 1e3, rows });
+    if (args.repeat > 1) progress(`\nrun ${n + 1}/${args.repeat} (load ${fmtLoad(runs[n].load.start)} to ${fmtLoad(runs[n].load.end)}):\n${table(rows)}\n`);
+  }
+  const end = new Date();
+  const res: Results = {
+    bench: 'kiln', format: 2,
+    date: started.toISOString(), end: end.toISOString(), command,
+    node: process.version, cpus: availableParallelism(),
+    adapter: { kiln: kilnAdapter, tfjs_webgpu: tf ? tfAdapter : tfNote },
+    tfjs_core: tf ? tf.version_core : null,
+    quick: args.quick, repeat: args.repeat,
+    method: {
+      warmup_rounds: 2, batch_ms: BATCH_MS, max_rounds: MAX_ROUNDS,
+      order: 'round r: kiln batch then tfjs batch on even r, tfjs then kiln on odd r',
+      ratio: 'per round tfjs_webgpu ms / kiln ms (each the median of its batch); median, quartiles and min-max over the rounds',
+    },
+    load: { start: load0, end: loadavg() },
+    seconds: (end.getTime() - started.getTime()) / 1e3,
+    rows: args.repeat > 1 ? summarize(runs.map((r) => r.rows)) : runs[0].rows,
+    ...(args.repeat > 1 ? { runs } : {}),
+  };
+  progress(`\n${preamble(res)}\n\n${table(res.rows, res.repeat)}`);
   if (args.json) {
     mkdirSync(dirname(args.json), { recursive: true });
-    writeFileSync(args.json, JSON.stringify(rows, null, 2) + '\n');
+    writeFileSync(args.json, JSON.stringify(res, null, 2) + '\n');
     progress(`wrote ${args.json}`);
   }
-  return wantFst ? runFst(args) : 0;
+  const bad = res.rows.filter((r) => r.check.startsWith('MISMATCH')).map((r) => r.name);
+  if (bad.length) progress(`\noutputs disagree beyond the tolerance: ${bad.join(', ')}`);
+  const fst = wantFst ? runFst(args) : 0;
+  return bad.length ? 1 : fst;
 }
 
 function runFst(args: Args): number {
@@ -376,8 +301,7 @@ function runFst(args: Args): number {
   return r.status ?? 1;
 }
 
-// Dawn keeps the event loop alive: exit explicitly once the results are out. Not when imported
-// (bench/lab/depthwise_interleaved.ts uses the two sides above).
+// Dawn keeps the event loop alive: exit explicitly once the results are out. Not when imported.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().then((code) => process.exit(code), (e) => { console.error(e); process.exit(1); });
 }

@@ -224,6 +224,14 @@ t('two languages in one decode: words typed by given spellings, the language mix
   trie.add('\u0926', 1, [{ keys: 'aab' }, { keys: 'ab', extra: 0.5 }]);
   assert.equal(trie.wordNodes[0].length, 1, 'collapsed spellings share a node');
   assert.is(trie.costAt(trie.walk('ab'), 0), 1, 'the cheaper of two spellings that collapse to the same keys');
+  // clone: the same trie, and independent of the original afterwards
+  const c = trie.clone();
+  assert.equal([c.numNodes, c.words, c.best], [trie.numNodes, trie.words, trie.best]);
+  c.add('cab', 0.25);
+  assert.is(trie.wordId('cab'), -1);
+  assert.is(c.costAt(c.walk('cab'), c.wordId('cab')), 0.25);
+  assert.is(c.best[0], 0.25);
+  assert.is(trie.best[0], 1);
   assert.throws(() => trie.add('x', 0, [{ keys: 'az' }]), /spelling "az" of "x" has the character "z", which is not a key/);
   assert.throws(() => trie.add('x', 0, [{ keys: 'ab', extra: -1 }]), /extra cost -1; it must be >= 0/);
   assert.throws(() => trie.add('x', 0, []), /empty list of spellings/);

@@ -1,15 +1,13 @@
 // kiln vs tfjs-webgpu with the two libraries' runs interleaved (kiln, tfjs, kiln, tfjs, ...) for any
-// bench suite (default: the depthwise and MobileNetV1 batch-1 ones). `npm run bench` times all of
-// kiln's runs, then all of tfjs's, so on this shared 2-core machine a change of load between the two
-// moves the ratio by 2-3x (mobilenet_v1_1.0_224_b1 read 3.0x, 3.7x, 5.9x and 9.8x in four runs within
-// one hour). Here each round times one run of each side back to back, and the ratio reported is the
-// median of the per-round ratios, which a slow drift of the load affects far less.
+// bench suite (default: the depthwise and MobileNetV1 batch-1 ones), one run a side per round. This
+// was the first interleaved measurement (before it, `npm run bench` timed all of kiln's runs, then
+// all of tfjs's, and mobilenet_v1_1.0_224_b1 read 3.0x, 3.7x, 5.9x and 9.8x in four runs within one
+// hour); `npm run bench` now interleaves every suite itself, in batches (bench/interleave.ts).
 //   [ROUNDS=n] node --import tsx bench/lab/depthwise_interleaved.ts [REGEX]
 import * as kiln from '../../src/index.ts';
 import { loadavg } from 'node:os';
 import { SUITES } from '../suites/index.ts';
-import { uniform } from '../suites/suite.ts';
-import { kilnSide, tfjsSide, setupTfjs, type Side } from '../run.ts';
+import { kilnSide, tfjsSide, setupTfjs, suiteData, type Side } from '../sides.ts';
 
 const filter = new RegExp(process.argv[2] ?? '^depthwise|mobilenet_v1_.*_b1$');
 const ROUNDS = Number(process.env.ROUNDS ?? 9);
@@ -19,9 +17,7 @@ console.log(`adapter ${adapter}; ${ROUNDS} interleaved rounds per suite; load ${
 const med = (a: number[]) => { const v = [...a].sort((p, q) => p - q); return v.length % 2 ? v[v.length >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2; };
 const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
 for (const s of SUITES.filter((x) => filter.test(x.name) && !x.tfjsSkip)) {
-  // the same input values as npm run bench
-  const seed = 1000 * SUITES.indexOf(s);
-  const data = s.inputs.map((inp, j) => uniform(inp.shape.reduce((p, q) => p * q, 1), inp.min ?? -1, inp.max ?? 1, seed + j + 1));
+  const data = suiteData(s); // the same input values as npm run bench
   const sides: [string, Side][] = [['kiln', await kilnSide(s, data)], ['tfjs', await tfjsSide(tf, s, data)]];
   try {
     for (const [, side] of sides) { await side.values(); for (let i = 1; i < (s.warmup ?? 2); i++) await side.step(); }

@@ -8,8 +8,9 @@ import { train } from './train.ts';
 import { depthwise } from './depthwise.ts';
 import { conv } from './conv.ts';
 import { models } from './models.ts';
+import { realModels } from './real_models.ts';
 import { rnn } from './rnn.ts';
 import { ctc } from './ctc.ts';
 import { hsoftmax } from './hsoftmax.ts';
 
-export const SUITES: Suite[] = [...matmul, ...softmax, ...reduce, ...elementwise, ...depthwise, ...conv, ...train, ...models, ...rnn, ...ctc, ...hsoftmax];
+export const SUITES: Suite[] = [...matmul, ...softmax, ...reduce, ...elementwise, ...depthwise, ...conv, ...train, ...models, ...realModels, ...rnn, ...ctc, ...hsoftmax];

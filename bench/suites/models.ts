@@ -5,7 +5,7 @@
 // back from the kiln model once, outside the timed region. work.flops = 2 * MACs * batch, MACs from
 // kiln's summary (convs and the classifier; pooling and the residual adds not counted), so the
 // GFLOP/s column is twice the achieved GMAC/s.
-import type { Suite, TF, TFTensor } from './suite.ts';
+import type { Sampling, Suite, TF, TFTensor } from './suite.ts';
 import type { Tensor } from '../../src/index.ts';
 import { mobilenetV1, mobilenetV1Layers, resnet, resnetLayers, summary, type LayerInfo } from '../../src/models/index.ts';
 
@@ -60,7 +60,7 @@ interface Spec {
   layers: LayerInfo[];
   build(): Net;
   tfjs(tf: TF, layers: LayerInfo[], w: Record<string, TFTensor>, x: TFTensor): TFTensor;
-  sampling: { min: number; maxTime: number };
+  sampling: Sampling;
   tfjsSkip?: string;
 }
 
@@ -97,8 +97,6 @@ function modelSuite(sp: Spec): Suite {
       },
     },
     sampling: sp.sampling,
-    // one warm-up run (the first, read back for the check, compiles the shaders)
-    warmup: 1,
     // float32 sums of up to 4608 products per conv, 28 to 53 convs deep
     tol: 2e-3,
     tfjsSkip: sp.tfjsSkip,
@@ -121,14 +119,14 @@ const resnet50 = (batch: number, sampling: Spec['sampling'], tfjsSkip?: string):
   tfjs: (tf, layers, w, x) => tfResnet(tf, layers, w, x),
 });
 
-// Sampling is modest: tfjs-webgpu takes ~0.8-1.1 s for MobileNetV1 1.0-224 batch 1 on lavapipe and
-// ~24 s for ResNet-50 batch 1 (a 4-minute suite with 3 samples a side).
+// Rounds are few for the big ones: a tfjs-webgpu run takes ~0.8-1.1 s for MobileNetV1 1.0-224
+// batch 1 on lavapipe, ~7 s at batch 8 and ~9-24 s for ResNet-50 batch 1 (under load).
 export const models: Suite[] = [
-  mobilenet(1, 224, 1, { min: 5, maxTime: 3 }),
-  mobilenet(1, 224, 8, { min: 3, maxTime: 1 }),
-  mobilenet(0.25, 128, 1, { min: 10, maxTime: 2 }),
-  mobilenet(0.25, 128, 8, { min: 5, maxTime: 2 }),
-  resnet50(1, { min: 3, maxTime: 1 }),
-  // kiln only: one tfjs-webgpu run of ResNet-50 batch 1 takes ~24 s on this machine, batch 8 would be ~3 min a run
-  resnet50(8, { min: 2, maxTime: 0 }, 'ResNet-50 batch 8 takes minutes per run in tfjs-webgpu on lavapipe (~24 s at batch 1); compare per image with resnet50_224_b1'),
+  mobilenet(1, 224, 1, { rounds: 7, maxTime: 3 }),
+  mobilenet(1, 224, 8, { rounds: 5, maxTime: 0 }),
+  mobilenet(0.25, 128, 1, { rounds: 9, maxTime: 2 }),
+  mobilenet(0.25, 128, 8, { rounds: 7, maxTime: 2 }),
+  resnet50(1, { rounds: 5, maxTime: 0 }),
+  // kiln only: one tfjs-webgpu run of ResNet-50 batch 1 takes ~9-24 s on this machine, batch 8 would be minutes a run
+  resnet50(8, { rounds: 3, maxTime: 0 }, 'ResNet-50 batch 8 takes minutes per run in tfjs-webgpu on lavapipe (~24 s at batch 1); compare per image with resnet50_224_b1'),
 ];

@@ -1,9 +1,13 @@
-// What a benchmark suite is: one op at one size, written once for kiln and once for tfjs-core,
-// fed the same input values. bench/run.ts times both sides and checks they agree.
+// What a benchmark suite is: one op at one size (or one model), written once for kiln and once
+// for tfjs-core, fed the same input values. bench/run.ts times both sides, interleaved round by
+// round, and checks they agree.
 import type * as tfc from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfconv from '@tensorflow/tfjs-converter';
 import type { Tensor } from '../../src/index.ts';
 
-export type TF = typeof tfc;
+/** tfjs-core with tfjs-webgpu, plus the two model loaders (one bundle, one tfjs-core: bench/tfjs.ts) */
+export type TF = typeof tfc & Pick<typeof tfl, 'loadLayersModel'> & Pick<typeof tfconv, 'loadGraphModel'>;
 export type TFTensor = tfc.Tensor;
 
 /**
@@ -36,10 +40,11 @@ export interface Input {
   max?: number;
 }
 
+/** How many interleaved rounds a suite gets (bench/README.md). */
 export interface Sampling {
-  /** benchmark.js minSamples: timed runs at least */
-  min: number;
-  /** benchmark.js maxTime in seconds: keep sampling this long once `min` samples exist */
+  /** timed rounds at least (each: one batch of kiln runs and one of tfjs runs) */
+  rounds: number;
+  /** seconds: after `rounds`, keep adding rounds until the timed rounds have lasted this long (41 at most) */
   maxTime: number;
 }
 
@@ -49,16 +54,25 @@ export interface Suite {
   /** kiln exports the suite calls */
   needs: (keyof KilnOps)[];
   inputs: Input[];
-  /** per run: floating-point operations (reported as GFLOP/s) or bytes read + written (GB/s) */
+  /**
+   * per run: floating-point operations (reported as GFLOP/s) or bytes read + written (GB/s); read
+   * once the sides are set up, so a model suite may count its own in setup
+   */
   work: { flops: number } | { bytes: number };
-  kiln(k: KilnOps, x: Tensor[]): Tensor;
-  tfjs(tf: TF, x: TFTensor[]): TFTensor;
-  /** full-run sampling; --quick uses fewer samples */
+  /** one run; several outputs (a model's heads) are compared concatenated, in order */
+  kiln(k: KilnOps, x: Tensor[]): Tensor | Tensor[];
+  tfjs(tf: TF, x: TFTensor[]): TFTensor | TFTensor[];
+  /** full-run rounds; default { rounds: 9, maxTime: 2 }; --quick: 3 rounds */
   sampling?: Sampling;
-  /** untimed runs before timing (the first one compiles the shaders); default 2 */
+  /**
+   * untimed warm-up rounds before timing, at least 2 (the first runs each side once and reads the
+   * output back: shader compiles, the check; the second sizes each side's batch); default 2
+   */
   warmup?: number;
   /** largest accepted |kiln - tfjs| / max|tfjs|; default 1e-4 (exact for integer outputs) */
   tol?: number;
+  /** instead of `tol`: largest accepted max |kiln - tfjs| (absolute; the row prints the measured value) */
+  tolAbs?: number;
   /**
    * Untimed per-side setup before that side's first run (e.g. a model's weights, built once): the
    * promise's result is called when the side is done, to free what setup made.

@@ -21,7 +21,7 @@ export const train: Suite[] = [
     needs: ['grads', 'softmaxCrossEntropy', 'matMul', 'relu', 'add', 'sub', 'mul', 'softmax'],
     inputs: [{ shape: [B, 784], min: 0, max: 1 }, { shape: [B, 10], min: -3, max: 3 }, ...params],
     work: { flops: FLOPS },
-    sampling: { min: 5, maxTime: 4 },
+    sampling: { rounds: 9, maxTime: 3 },
     tol: 1e-3,
     kiln: (k, [x, labelLogits, ...ws]) => {
       const labels = k.softmax(labelLogits); // soft labels: same values on both sides

@@ -3,13 +3,14 @@
 
 export const KEYBOARD_USAGE = `usage: kiln keyboard <command> [options]
 
-  decode [--model DIR] [--k 5] [--spatial lstm|gaussian] < touches.jsonl > out.jsonl
+  decode [--model DIR] [--k 5] [--spatial lstm|gaussian] [--lang en,hi] < touches.jsonl > out.jsonl
         one output line per input line: {"id", "words", "scores", "predictions"}
-        (or {"id", "error"} for a bad line; the other lines still decode)
+        (or {"id", "error"} for a bad line; the other lines still decode);
+        --lang en,hi decodes English and romanised Hindi at once, adding "langs" (one tag per word)
   predict --context "words so far" [--k 3] [--model DIR]
   translit --lang hi WORD [--k 5]       romanised Hindi -> Devanagari words
   train [--out DIR] [--steps N] [--kinds tap,glide] [--language-only]
-  eval [--model DIR] [--words N] [--seed S] [--json]   accuracy, keystroke savings, latency vs baselines
+  eval [--model DIR] [--words N] [--seed S] [--lang en,hi] [--json]   accuracy, keystroke savings, latency vs baselines
   help`;
 
 export interface KeyboardIo {
@@ -71,7 +72,8 @@ export async function keyboardCli(args: string[], io: KeyboardIo = {}): Promise<
         const k = intFlag(rest, '--k', 5);
         const spatial = flag(rest, '--spatial');
         if (spatial !== undefined && spatial !== 'lstm' && spatial !== 'gaussian') throw new Error(`kiln keyboard decode: --spatial must be lstm or gaussian, got ${spatial}`);
-        const dec = await KeyboardDecoder.load(flag(rest, '--model'), { spatial: spatial as 'lstm' | 'gaussian' | undefined });
+        const languages = (flag(rest, '--lang') ?? 'en').split(',').map((l) => l.trim()).filter(Boolean);
+        const dec = await KeyboardDecoder.load(flag(rest, '--model'), { spatial: spatial as 'lstm' | 'gaussian' | undefined, languages });
         const items = parseTouchLines(await (io.stdin ?? readStdin)());
         for (let i = 0; i < items.length; i += 512) {
           const out = await dec.decodeLines(items.slice(i, i + 512) as never, k);
@@ -93,7 +95,7 @@ export async function keyboardCli(args: string[], io: KeyboardIo = {}): Promise<
         if (lang !== 'hi') throw new Error(`kiln keyboard translit: --lang ${lang} is not supported (supported: hi)`);
         const word = rest.filter((a, i) => !a.startsWith('--') && !(i > 0 && rest[i - 1].startsWith('--')))[0];
         if (!word) throw new Error('kiln keyboard translit: give a romanised word, e.g. kiln keyboard translit --lang hi daanth');
-        const hindi = await import('../models/keyboard/hindi.ts' as string) as { loadHindi(): { translit(w: string, k: number): { word: string; cost: number }[] } };
+        const hindi = await import('../models/keyboard/hindi.ts');
         const got = hindi.loadHindi().translit(word, intFlag(rest, '--k', 5));
         write(got.map((g) => g.word).join('\n') + '\n');
         return 0;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as kiln from '../../index.ts';
 import { LexiconTrie } from '../../decode/lexicon_trie.ts';
-import { NgramWordLm } from '../../decode/lm.ts';
+import { LanguageMixtureLm, NgramWordLm, lexiconOnly, type WordLm } from '../../decode/lm.ts';
 import { decodeCtcLexicon, type DecodedWord } from '../../decode/ctc_lexicon.ts';
 import { loadNgramBinary, parseLexicon, type LexiconEntry } from './language.ts';
 import { KEYS, NUM_CLASSES, SpatialLstm, checkPoints, gaussianFrames, touchFeatures, type LayoutLike, type SpatialConfig, type TouchKind } from './spatial.ts';
@@ -42,7 +42,39 @@ export interface KeyboardConfig {
    */
   spatial: Partial<Record<TouchKind, { file: string; preferred?: boolean } & SpatialConfig>>;
   decode: Record<TouchKind, DecodeSettings>;
+  /** Second languages typed on the same keys (multilingual decoding; see MultilingualSettings). */
+  multilingual?: Partial<Record<'hi', Partial<MultilingualSettings>>>;
 }
+
+/** A second language in the decode: its words typed by their romanisations. */
+export interface MultilingualSettings {
+  /** Most likely words of the language kept (default 20000). */
+  words: number;
+  /** Romanised spellings per word (default 4). */
+  spellings: number;
+  /** Prior probability that a word is in this language when the context says nothing (default 0.3; English gets the rest). */
+  prior: number;
+  /** Probability that a word is in the same language as the word before it (default 0.8). */
+  stay: number;
+}
+
+export const DEFAULT_MULTILINGUAL: MultilingualSettings = { words: 20000, spellings: 4, prior: 0.3, stay: 0.8 };
+
+/** The languages a decoder can type: English (the model's lexicon and LM) and romanised Hindi. */
+export type Language = 'en' | 'hi';
+
+/** One decoder trie and LM per touch kind over several languages' words. */
+interface Multi {
+  langs: Language[];
+  /** Language index of each trie word id (0 = English). */
+  langOf: number[];
+  tries: Record<TouchKind, LexiconTrie>;
+  lms: Map<TouchKind, LanguageMixtureLm>;
+  settings: MultilingualSettings;
+  hindiTop: { word: string; cost: number }[];
+}
+
+const DEVANAGARI = /[\u0900-\u097F]/;
 
 export const DEFAULT_DECODE: Record<TouchKind, DecodeSettings> = {
   tap: { beamWidth: 16, lmWeight: 1.2, omissionCost: 4.5, skipFrameCost: 7, swapCost: 4, lambda: 0.8 },
@@ -62,6 +94,8 @@ export interface DecodeOutput {
   words?: string[];
   scores?: number[];
   predictions?: string[];
+  /** With several languages: the language of each of `words` ("en", "hi"). */
+  langs?: string[];
   error?: string;
 }
 
@@ -71,6 +105,7 @@ export class KeyboardDecoder {
   readonly tapTrie: LexiconTrie;
   readonly glideTrie: LexiconTrie;
   private readonly lms = new Map<number, NgramWordLm>();
+  private multi: Multi | null = null;
 
   private constructor(
     readonly config: KeyboardConfig,
@@ -94,7 +129,7 @@ export class KeyboardDecoder {
    * Loads a model folder (default the shipped one). `spatial`: 'gaussian' uses the baseline even
    * where an LSTM is shipped, 'lstm' the LSTM wherever one is shipped; default: each kind's preferred.
    */
-  static async load(dir = DEFAULT_MODEL_DIR, opts: { spatial?: SpatialChoice } = {}): Promise<KeyboardDecoder> {
+  static async load(dir = DEFAULT_MODEL_DIR, opts: { spatial?: SpatialChoice; languages?: readonly string[] } = {}): Promise<KeyboardDecoder> {
     const cfgPath = join(dir, 'config.json');
     if (!existsSync(cfgPath)) throw new Error(`kiln keyboard: no model at ${dir} (config.json missing); train one with \`kiln keyboard train --out ${dir}\``);
     const config = JSON.parse(readFileSync(cfgPath, 'utf8')) as KeyboardConfig;
@@ -118,7 +153,70 @@ export class KeyboardDecoder {
         spatial[kind] = m;
       }
     }
-    return new KeyboardDecoder(config, layout, lexicon, model, spatial, use);
+    const dec = new KeyboardDecoder(config, layout, lexicon, model, spatial, use);
+    if (opts.languages && !(opts.languages.length === 1 && opts.languages[0] === 'en')) await dec.setLanguages(opts.languages);
+    return dec;
+  }
+
+  /** The languages decoded (['en'] unless setLanguages added one). */
+  get languages(): Language[] { return this.multi?.langs ?? ['en']; }
+
+  /**
+   * Decodes several languages at once, e.g. ['en', 'hi']: Hindi words (Devanagari) typed by their
+   * romanisations on the same keys, in one search with English, each result tagged with its
+   * language (`langs`). ['en'] goes back to English alone.
+   */
+  async setLanguages(languages: readonly string[]): Promise<void> {
+    const known: Language[] = ['en', 'hi'];
+    const bad = languages.find((l) => !known.includes(l as Language));
+    if (bad !== undefined) throw new Error(`kiln keyboard: language ${JSON.stringify(bad)} is not supported (supported: ${known.join(', ')})`);
+    if (!languages.includes('en')) throw new Error(`kiln keyboard: the languages must include en (the model's own lexicon and LM), got ${languages.join(',')}`);
+    const langs = [...new Set(['en', ...languages])] as Language[];
+    if (langs.length === 1) { this.multi = null; return; }
+    const settings = { ...DEFAULT_MULTILINGUAL, ...this.config.multilingual?.hi };
+    const { loadHindi } = await import('./hindi.ts');
+    const entries = loadHindi().romanLexicon(settings.words, settings.spellings);
+    // Group the romanisations by word: the word's cost is its cheapest entry (normalised over the
+    // Hindi words to a unigram distribution), each spelling pays its difference as an extra.
+    const byWord = new Map<string, { roman: string; cost: number }[]>();
+    for (const e of entries) {
+      if (!/^[a-z]+$/.test(e.roman)) continue;
+      let l = byWord.get(e.word);
+      if (!l) byWord.set(e.word, (l = []));
+      l.push({ roman: e.roman, cost: e.cost });
+    }
+    const best = [...byWord].map(([word, l]) => ({ word, l, c: Math.min(...l.map((x) => x.cost)) }));
+    const m = Math.min(...best.map((b) => b.c));
+    const logZ = m - Math.log(best.reduce((a, b) => a + Math.exp(-(b.c - m)), 0));
+    const tries = {} as Record<TouchKind, LexiconTrie>;
+    const langOf: number[] = [];
+    for (const kind of ['tap', 'glide'] as const) {
+      const src = kind === 'tap' ? this.tapTrie : this.glideTrie;
+      const t = src.clone();
+      for (let id = 0; id < src.words.length; id++) langOf[id] = 0;
+      for (const b of best) {
+        const id = t.add(b.word, b.c - logZ, b.l.map((x) => ({ keys: x.roman, extra: x.cost - b.c })));
+        langOf[id] = 1;
+      }
+      tries[kind] = t;
+    }
+    const hindiTop = best.sort((a, b) => a.c - b.c).slice(0, 50).map((b) => ({ word: b.word, cost: b.c - logZ }));
+    this.multi = { langs, langOf, tries, lms: new Map(), settings, hindiTop };
+  }
+
+  private mixtureLm(kind: TouchKind): LanguageMixtureLm {
+    const mu = this.multi!;
+    let lm = mu.lms.get(kind);
+    if (!lm) {
+      const hindi: WordLm = { scorer: lexiconOnly.scorer, predict: (_c, k) => mu.hindiTop.slice(0, k) };
+      lm = new LanguageMixtureLm(
+        [{ name: 'en', lm: this.lm(kind), prior: 1 - mu.settings.prior, trie: this.tapTrie }, { name: 'hi', lm: hindi, prior: mu.settings.prior }],
+        (id) => mu.langOf[id] ?? -1,
+        { stay: mu.settings.stay, languageOfWord: (w) => (DEVANAGARI.test(w) ? 1 : 0) },
+      );
+      mu.lms.set(kind, lm);
+    }
+    return lm;
   }
 
   /** Which spatial model decodes `kind`. */
@@ -139,10 +237,12 @@ export class KeyboardDecoder {
     const cost = -Math.log(count / total);
     this.tapTrie.add(word, cost);
     this.glideTrie.add(word, cost);
+    if (this.multi) for (const t of Object.values(this.multi.tries)) this.multi.langOf[t.add(word, cost)] ??= 0;
   }
 
-  /** The k likeliest next words after a context. */
+  /** The k likeliest next words after a context (in every decoded language). */
   predict(context: readonly string[], k = 3): string[] {
+    if (this.multi) return this.mixtureLm('tap').predict(context, k).map((p) => p.word);
     return this.lm('tap').predict(context, k, this.tapTrie).map((p) => p.word);
   }
 
@@ -187,6 +287,7 @@ export class KeyboardDecoder {
         const f = frames[i]!;
         const got = this.search(p.kind, f.frames, f.T, p.context, p.prefix, k);
         const out: DecodeOutput = { id, words: got.map((g) => g.word), scores: got.map((g) => Math.round(g.score * 1e4) / 1e4) };
+        if (this.multi) out.langs = got.map((g) => this.languageOfWord(p.kind, g.word));
         out.predictions = got.length ? this.predict([...p.context, got[0].word], Math.min(k, 3)) : this.predict(p.context, Math.min(k, 3));
         return out;
       } catch (e) {
@@ -198,13 +299,25 @@ export class KeyboardDecoder {
   /** The search on one input's frames. */
   search(kind: TouchKind, frames: ArrayLike<number>, T: number, context: string[], prefix: boolean, k: number): DecodedWord[] {
     const s = this.config.decode[kind];
-    const trie = kind === 'tap' ? this.tapTrie : this.glideTrie;
-    const opts = { beamWidth: s.beamWidth, lmWeight: s.lmWeight, lm: this.lm(kind), context, topK: k, prefix, omissionCost: s.omissionCost, skipFrameCost: s.skipFrameCost, swapCost: s.swapCost };
+    const trie = this.multi ? this.multi.tries[kind] : kind === 'tap' ? this.tapTrie : this.glideTrie;
+    const opts = { beamWidth: s.beamWidth, lmWeight: s.lmWeight, lm: this.multi ? this.mixtureLm(kind) : this.lm(kind), context, topK: k, prefix, omissionCost: s.omissionCost, skipFrameCost: s.skipFrameCost, swapCost: s.swapCost };
     const scale = this.spatial[kind] ? s.acousticScale ?? 1 : 1;
     if (scale !== 1) frames = Float32Array.from(frames as ArrayLike<number>, (v) => v * scale);
     let got = decodeCtcLexicon(frames, T, NUM_CLASSES, trie, opts);
     if (!got.length) got = decodeCtcLexicon(frames, T, NUM_CLASSES, trie, { ...opts, beamWidth: 4 * s.beamWidth, threshold: Infinity, omissionCost: s.omissionCost / 2, skipFrameCost: s.skipFrameCost / 2 });
     return got;
+  }
+
+  /** ln P(language | context) of the multilingual LM, one per language (['en'] alone: [0]). */
+  lmLanguageLogProbs(context: readonly string[]): number[] {
+    return this.multi ? this.mixtureLm('tap').languageLogProbs(context) : [0];
+  }
+
+  /** The language tag ("en", "hi") of a decoded word. */
+  languageOfWord(kind: TouchKind, word: string): string {
+    if (!this.multi) return 'en';
+    const id = this.multi.tries[kind].wordId(word);
+    return this.multi.langs[this.multi.langOf[id] ?? 0] ?? 'en';
   }
 
   dispose(): void {

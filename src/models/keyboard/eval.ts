@@ -77,6 +77,47 @@ export async function keystrokeSavings(dec: KeyboardDecoder, words: WordItem[], 
   return { savings: 1 - typed / needed, nextWordTop3: next / words.length };
 }
 
+/**
+ * English and romanised Hindi in one decode (--lang en,hi): the English tap words again (what the
+ * second language costs English), and Hindi words drawn by their prior, each typed as one of its
+ * romanisations (drawn by exp(-extra cost): people type loosely), scored on the Devanagari word
+ * and on the language tag.
+ */
+export async function multilingualRows(model: string | undefined, english: TouchSample[], n: number, seed: number, sigma: number, layout: KeyboardLayout): Promise<{ rows: EvalRow[]; tagAccuracy: { en: number; hi: number } }> {
+  const dec = await KeyboardDecoder.load(model, { spatial: 'gaussian', languages: ['en', 'hi'] });
+  const { loadHindi } = await import('./hindi.ts');
+  const lex = loadHindi().romanLexicon(5000, 4);
+  const byWord = new Map<string, { roman: string; cost: number }[]>();
+  for (const e of lex) { if (!/^[a-z]+$/.test(e.roman)) continue; const l = byWord.get(e.word) ?? []; l.push(e); byWord.set(e.word, l); }
+  const words = [...byWord].map(([word, l]) => ({ word, l, c: Math.min(...l.map((x) => x.cost)) }));
+  const r = rng(seed * 3 + 11);
+  const m = Math.min(...words.map((w) => w.c));
+  const cum: number[] = [];
+  words.reduce((a, w, i) => (cum[i] = a + Math.exp(-(w.c - m))), 0);
+  const pick = <T,>(xs: T[], cdf: number[]) => { const u = r() * cdf[cdf.length - 1]; let i = 0; while (cdf[i] < u) i++; return xs[i]; };
+  const items: WordItem[] = [], truth: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const w = pick(words, cum);
+    const sc: number[] = [];
+    w.l.reduce((a, x, j) => (sc[j] = a + Math.exp(-(x.cost - w.c))), 0);
+    items.push({ id: `h${i}`, word: pick(w.l, sc).roman, context: [] });
+    truth.push(w.word);
+  }
+  const hindi = touchLines(items, { kind: 'tap', seed: seed + 5, sigma, layout }).map((smp, i) => ({ ...smp, word: truth[i] }));
+  const rows: EvalRow[] = [];
+  // Baseline: the nearest key of each tap, then the transliterator on that literal string.
+  const hi = loadHindi();
+  rows.push(score('nearest-key + translit', 'tap hi', hindi, hindi.map((smp) => { const lit = nearestKeyLiteral(layout, smp).replace(/[^a-z]/g, ''); return lit ? hi.translit(lit, 3).map((x) => x.word) : []; }), hindi.map(() => 0)));
+  const e = await timed(dec, english);
+  rows.push(score('gaussian, en+hi at once', 'tap en', english, e.outs.map((o) => o.words ?? []), e.ms));
+  const h = await timed(dec, hindi);
+  rows.push(score('gaussian, en+hi at once', 'tap hi', hindi, h.outs.map((o) => o.words ?? []), h.ms));
+  const tagAcc = (outs: DecodeOutput[], want: string) => outs.filter((o) => o.langs?.[0] === want).length / Math.max(1, outs.length);
+  const tagAccuracy = { en: tagAcc(e.outs, 'en'), hi: tagAcc(h.outs, 'hi') };
+  dec.dispose();
+  return { rows, tagAccuracy };
+}
+
 export async function evalKeyboardCli(args: string[], write: (s: string) => void): Promise<number> {
   const val = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
   const n = Number(val('--words') ?? 300), seed = Number(val('--seed') ?? 2026), sigma = Number(val('--sigma') ?? 0.3);
@@ -87,9 +128,12 @@ export async function evalKeyboardCli(args: string[], write: (s: string) => void
   const preferred = await KeyboardDecoder.load(model);
   const layout = KeyboardLayout.load();
   const rows: EvalRow[] = [];
+  let multi: Awaited<ReturnType<typeof multilingualRows>> | null = null;
+  const langs = (val('--lang') ?? 'en').split(',');
   for (const kind of ['tap', 'glide'] as const) {
     const words = testWords(held, n, seed + (kind === 'glide' ? 1 : 0), kind === 'glide' ? 3 : 1);
     const samples = touchLines(words, kind === 'tap' ? { kind, seed, sigma, layout } : { kind, seed, layout });
+    if (kind === 'tap' && langs.includes('hi')) multi = await multilingualRows(model, samples, n, seed, sigma, layout);
     const lit = samples.map((s) => [nearestKeyLiteral(layout, s)]);
     rows.push(score('nearest-key literal', kind, samples, lit, samples.map(() => 0)));
     const g = await timed(gauss, samples);
@@ -101,11 +145,13 @@ export async function evalKeyboardCli(args: string[], write: (s: string) => void
   }
   const ksWords = testWords(held, Math.min(n, 200), seed + 2);
   const ks = await keystrokeSavings(preferred, ksWords, layout, seed);
-  if (args.includes('--json')) write(JSON.stringify({ words: n, seed, sigma, rows, keystrokeSavings: ks.savings, nextWordTop3: ks.nextWordTop3, spatial: preferred.spatialFor('tap') }, null, 2) + '\n');
+  if (multi) rows.push(...multi.rows);
+  if (args.includes('--json')) write(JSON.stringify({ words: n, seed, sigma, rows, keystrokeSavings: ks.savings, nextWordTop3: ks.nextWordTop3, spatial: preferred.spatialFor('tap'), languageTagAccuracy: multi?.tagAccuracy }, null, 2) + '\n');
   else {
     write(`keyboard eval: ${n} words per kind from held-out SOTU addresses, tap sigma ${sigma} key widths, seed ${seed}\n`);
     write(`${'decoder'.padEnd(26)} ${'kind'.padEnd(6)} ${'top-1'.padStart(6)} ${'top-3'.padStart(6)} ${'ms med'.padStart(7)} ${'ms p95'.padStart(7)}\n`);
     for (const r of rows) write(`${r.decoder.padEnd(26)} ${r.kind.padEnd(6)} ${pct(r.top1).padStart(6)} ${pct(r.top3).padStart(6)} ${r.msMedian.toFixed(2).padStart(7)} ${r.msP95.toFixed(2).padStart(7)}\n`);
+    if (multi) write(`en+hi at once: top-1 word tagged with the right language: en ${pct(multi.tagAccuracy.en)}%, hi ${pct(multi.tagAccuracy.hi)}% (Hindi words drawn by their prior, typed as one of their romanisations, no context)\n`);
     write(`keystroke savings with 3 suggestions (${ksWords.length} words, ${preferred.spatialFor('tap')} taps, the default): ${pct(ks.savings)}%; next-word top-3: ${pct(ks.nextWordTop3)}%\n`);
   }
   for (const d of [lstm, gauss, preferred]) d.dispose();
