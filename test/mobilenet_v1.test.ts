@@ -6,8 +6,8 @@ import { mobilenetV1, mobilenetV1Layers, summary, summarize, PARAM_RULES } from 
 
 const t = suite('mobilenet_v1');
 
-// The table of the 16 released checkpoints in the MobileNets post,
-// ../shared/seed/000_a06485ae2dcc2657.txt lines 31-100 (rows in the post's order:
+// The table of the 16 released checkpoints in the "MobileNets: Open Source Models" post of the
+// brief (rows in the post's order:
 // alpha 1.0, 0.75, 0.5, 0.25, each at resolution 224, 192, 160, 128).
 // [alpha, resolution, Million MACs, Million Parameters]
 const TABLE: [number, number, number, number][] = [

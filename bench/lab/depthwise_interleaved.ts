@@ -8,14 +8,14 @@ import * as kiln from '../../src/index.ts';
 import { loadavg } from 'node:os';
 import { SUITES } from '../suites/index.ts';
 import { kilnSide, tfjsSide, setupTfjs, suiteData, type Side } from '../sides.ts';
+import { median as med } from '../interleave.ts';
+import { fmtMs as fmt } from '../format.ts';
 
 const filter = new RegExp(process.argv[2] ?? '^depthwise|mobilenet_v1_.*_b1$');
 const ROUNDS = Number(process.env.ROUNDS ?? 9);
 await kiln.ready();
 const { tf, adapter } = await setupTfjs();
 console.log(`adapter ${adapter}; ${ROUNDS} interleaved rounds per suite; load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-const med = (a: number[]) => { const v = [...a].sort((p, q) => p - q); return v.length % 2 ? v[v.length >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2; };
-const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
 for (const s of SUITES.filter((x) => filter.test(x.name) && !x.tfjsSkip)) {
   const data = suiteData(s); // the same input values as npm run bench
   const sides: [string, Side][] = [['kiln', await kilnSide(s, data)], ['tfjs', await tfjsSide(tf, s, data)]];

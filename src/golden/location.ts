@@ -1,5 +1,5 @@
 // Where the PyTorch golden vectors live: the repo's own copy (test/golden, so a clone passes its
-// tests alone) or, when it is a newer set, the project's shared folder beside the repo.
+// tests alone) or, when KILN_GOLDEN_DIR names a newer set, that folder.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,14 +31,15 @@ function manifestCases(dir: string): Set<string> | null {
 }
 
 /**
- * The folder `kiln golden` reads without a DIR: ../shared/golden when its MANIFEST lists a file or a
- * case that the bundled copy lacks (a newer set the project has not copied in yet), else the bundled
- * copy. `shared` overrides where the shared folder is looked for (tests).
+ * The folder `kiln golden` reads without a DIR: `newer` (default the KILN_GOLDEN_DIR environment
+ * variable, unset: none) when its MANIFEST lists a file or a case that the bundled copy lacks (a
+ * newer set not copied in yet), else the bundled copy. Nothing outside the repo is read otherwise.
  */
-export function defaultGoldenDir(shared = join(REPO, '..', 'shared', 'golden')): string {
+export function defaultGoldenDir(newer: string | undefined = process.env.KILN_GOLDEN_DIR || undefined): string {
   const bundled = bundledGoldenDir();
+  if (newer === undefined) return bundled;
   const mine = manifestCases(bundled);
-  const theirs = existsSync(shared) ? manifestCases(shared) : null;
-  if (theirs && (!mine || [...theirs].some((k) => !mine.has(k)))) return resolve(shared);
+  const theirs = existsSync(newer) ? manifestCases(newer) : null;
+  if (theirs && (!mine || [...theirs].some((k) => !mine.has(k)))) return resolve(newer);
   return bundled;
 }

@@ -175,19 +175,10 @@ export class KeyboardDecoder {
     if (langs.length === 1) { this.multi = null; return; }
     const settings = { ...DEFAULT_MULTILINGUAL, ...this.config.multilingual?.hi };
     const { loadHindi } = await import('./hindi.ts');
-    const entries = loadHindi().romanLexicon(settings.words, settings.spellings);
-    // Group the romanisations by word: the word's cost is its cheapest entry (normalised over the
-    // Hindi words to a unigram distribution), each spelling pays its difference as an extra.
-    const byWord = new Map<string, { roman: string; cost: number }[]>();
-    for (const e of entries) {
-      if (!/^[a-z]+$/.test(e.roman)) continue;
-      let l = byWord.get(e.word);
-      if (!l) byWord.set(e.word, (l = []));
-      l.push({ roman: e.roman, cost: e.cost });
-    }
-    const best = [...byWord].map(([word, l]) => ({ word, l, c: Math.min(...l.map((x) => x.cost)) }));
-    const m = Math.min(...best.map((b) => b.c));
-    const logZ = m - Math.log(best.reduce((a, b) => a + Math.exp(-(b.c - m)), 0));
+    // Each word's cost (its cheapest spelling) normalised over the Hindi words to a unigram distribution.
+    const best = loadHindi().romanSpellings(settings.words, settings.spellings);
+    const m = Math.min(...best.map((b) => b.cost));
+    const logZ = m - Math.log(best.reduce((a, b) => a + Math.exp(-(b.cost - m)), 0));
     const tries = {} as Record<TouchKind, LexiconTrie>;
     const langOf: number[] = [];
     for (const kind of ['tap', 'glide'] as const) {
@@ -195,12 +186,12 @@ export class KeyboardDecoder {
       const t = src.clone();
       for (let id = 0; id < src.words.length; id++) langOf[id] = 0;
       for (const b of best) {
-        const id = t.add(b.word, b.c - logZ, b.l.map((x) => ({ keys: x.roman, extra: x.cost - b.c })));
+        const id = t.add(b.word, b.cost - logZ, b.spellings);
         langOf[id] = 1;
       }
       tries[kind] = t;
     }
-    const hindiTop = best.sort((a, b) => a.c - b.c).slice(0, 50).map((b) => ({ word: b.word, cost: b.c - logZ }));
+    const hindiTop = best.slice(0, 50).map((b) => ({ word: b.word, cost: b.cost - logZ }));
     this.multi = { langs, langOf, tries, lms: new Map(), settings, hindiTop };
   }
 

@@ -86,21 +86,18 @@ export async function keystrokeSavings(dec: KeyboardDecoder, words: WordItem[], 
 export async function multilingualRows(model: string | undefined, english: TouchSample[], n: number, seed: number, sigma: number, layout: KeyboardLayout): Promise<{ rows: EvalRow[]; tagAccuracy: { en: number; hi: number } }> {
   const dec = await KeyboardDecoder.load(model, { spatial: 'gaussian', languages: ['en', 'hi'] });
   const { loadHindi } = await import('./hindi.ts');
-  const lex = loadHindi().romanLexicon(5000, 4);
-  const byWord = new Map<string, { roman: string; cost: number }[]>();
-  for (const e of lex) { if (!/^[a-z]+$/.test(e.roman)) continue; const l = byWord.get(e.word) ?? []; l.push(e); byWord.set(e.word, l); }
-  const words = [...byWord].map(([word, l]) => ({ word, l, c: Math.min(...l.map((x) => x.cost)) }));
+  const words = loadHindi().romanSpellings(5000, 4);
   const r = rng(seed * 3 + 11);
-  const m = Math.min(...words.map((w) => w.c));
+  const m = Math.min(...words.map((w) => w.cost));
   const cum: number[] = [];
-  words.reduce((a, w, i) => (cum[i] = a + Math.exp(-(w.c - m))), 0);
+  words.reduce((a, w, i) => (cum[i] = a + Math.exp(-(w.cost - m))), 0);
   const pick = <T,>(xs: T[], cdf: number[]) => { const u = r() * cdf[cdf.length - 1]; let i = 0; while (cdf[i] < u) i++; return xs[i]; };
   const items: WordItem[] = [], truth: string[] = [];
   for (let i = 0; i < n; i++) {
     const w = pick(words, cum);
     const sc: number[] = [];
-    w.l.reduce((a, x, j) => (sc[j] = a + Math.exp(-(x.cost - w.c))), 0);
-    items.push({ id: `h${i}`, word: pick(w.l, sc).roman, context: [] });
+    w.spellings.reduce((a, x, j) => (sc[j] = a + Math.exp(-x.extra)), 0);
+    items.push({ id: `h${i}`, word: pick(w.spellings, sc).keys, context: [] });
     truth.push(w.word);
   }
   const hindi = touchLines(items, { kind: 'tap', seed: seed + 5, sigma, layout }).map((smp, i) => ({ ...smp, word: truth[i] }));

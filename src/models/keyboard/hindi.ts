@@ -377,6 +377,25 @@ export class Hindi {
    * Romanised entries for a Latin-keyboard lexicon: the maxWords most likely words, each with its
    * perWord cheapest a-z spellings; cost = word prior + spelling cost. Most likely words first.
    */
+  /**
+   * romanLexicon grouped by word, for a keyboard trie: each word's cost is its cheapest entry and
+   * each a-z spelling carries its difference as `extra`. Most likely words first.
+   */
+  romanSpellings(maxWords: number, perWord: number): { word: string; cost: number; spellings: { keys: string; extra: number }[] }[] {
+    const byWord = new Map<string, { roman: string; cost: number }[]>();
+    for (const e of this.romanLexicon(maxWords, perWord)) {
+      if (!/^[a-z]+$/.test(e.roman)) continue;
+      let l = byWord.get(e.word);
+      if (!l) byWord.set(e.word, (l = []));
+      l.push(e);
+    }
+    const out = [...byWord].map(([word, l]) => {
+      const cost = Math.min(...l.map((x) => x.cost));
+      return { word, cost, spellings: l.map((x) => ({ keys: x.roman, extra: x.cost - cost })) };
+    });
+    return out.sort((a, b) => a.cost - b.cost);
+  }
+
   romanLexicon(maxWords: number, perWord: number): { roman: string; word: string; cost: number }[] {
     for (const [name, v] of [['maxWords', maxWords], ['perWord', perWord]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`Hindi.romanLexicon: ${name} must be a positive integer, got ${v}`);
