@@ -5,6 +5,9 @@ import { gather, reshape, concat, expandDims } from './movement.ts';
 import { checked } from './run.ts';
 import { noGrad } from '../autograd/tape.ts';
 import { skipGramProgram } from '../../kernels/embedding.ts';
+import { skipGramSgdProgram, SGD_SPREAD } from '../../kernels/skipgram_sgd.ts';
+import { Variable } from '../autograd/variable.ts';
+import { clone } from './elementwise.ts';
 import { recordEmbedding, recordSkipGram } from './embedding.grad.ts';
 
 export interface EmbeddingOptions {
@@ -72,4 +75,53 @@ export function skipGramLoss(wIn: Tensor, wOut: Tensor, center: Tensor, context:
   const loss = empty([b], 'float32');
   if (b) engine().dispatch(skipGramProgram(true, b, k, d, v), [wIn.buffer, wOut.buffer, center.buffer, oid.buffer], [loss.buffer]);
   return recordSkipGram(wIn, wOut, center, oid, [b, k, d, v], checked(loss, op));
+}
+
+export interface SkipGramSgdOptions {
+  /** noise words per (context, centre) pair */
+  negatives: number;
+  /** learning rate of this step */
+  lr: number;
+  /** random stream of the noise draws; vary it per call */
+  seed: number;
+}
+
+/**
+ * One skip-gram training pass over a list of (context, centre) pairs, in place (word2vec SGNS with
+ * lock-free updates; docs/topics.md). `pairs` int32 [n, 2] (n a multiple of 64: pad with -1 rows,
+ * which are skipped), `noise` int32 [M] a table of word ids in proportion to count^0.75. Each pair
+ * is one SGD step on skipGramLoss(W_in, W_out, [context], [centre], K noise words); pairs run in
+ * parallel, so a row shared by pairs running at once may lose an update, as with word2vec's
+ * threads. Returns the loss of each pair's step (sum of its -log s terms), [n].
+ */
+export function skipGramSgd(wIn: Variable, wOut: Variable, pairs: Tensor, noise: Tensor, options: SkipGramSgdOptions): Tensor {
+  const op = 'skipGramSgd';
+  for (const [n, t] of [['wIn', wIn], ['wOut', wOut]] as const) {
+    if (!(t instanceof Variable)) fail(op, `${n} must be a kiln.variable (the step updates it in place)`);
+    assertDtype(op, n, t, ['float32']);
+  }
+  assertTensor(op, 'pairs', pairs);
+  assertTensor(op, 'noise', noise);
+  assertDtype(op, 'pairs', pairs, ['int32']);
+  assertDtype(op, 'noise', noise, ['int32']);
+  if (wIn.rank !== 2 || wOut.rank !== 2 || wIn.shape[0] !== wOut.shape[0] || wIn.shape[1] !== wOut.shape[1]) {
+    fail(op, `wIn and wOut must both be [V, D], got ${fmtShape(wIn.shape)} and ${fmtShape(wOut.shape)}`);
+  }
+  if (wIn === wOut) fail(op, 'wIn and wOut must be different variables');
+  if (pairs.rank !== 2 || pairs.shape[1] !== 2 || pairs.shape[0] % SGD_SPREAD) fail(op, `pairs must be [n, 2] (context, centre) with n a multiple of ${SGD_SPREAD}, got ${fmtShape(pairs.shape)}; pad with rows of -1 (skipped)`);
+  if (noise.rank !== 1 || noise.size < 1) fail(op, `noise must be a non-empty [M] table of word ids, got ${fmtShape(noise.shape)}`);
+  const { negatives, lr, seed } = options;
+  if (!Number.isInteger(negatives) || negatives < 0) fail(op, `negatives must be an integer >= 0, got ${negatives}`);
+  if (!Number.isFinite(lr)) fail(op, `lr must be finite, got ${lr}`);
+  const [v, d] = wIn.shape;
+  const n = pairs.shape[0];
+  // The tables are written in place: a variable sharing storage with another tensor gets its own copy first.
+  for (const t of [wIn, wOut]) if (t.storage.refs > 1) { const c = clone(t); t.assign(c); c.dispose(); }
+  const loss = empty([n], 'float32');
+  if (n && v && d) {
+    engine().dispatch(skipGramSgdProgram(n, d, v, negatives, noise.size, seed >>> 0, lr), [pairs.buffer, noise.buffer], [wIn.buffer, wOut.buffer, loss.buffer]);
+  } else if (n) {
+    engine().clear(loss.buffer, n * 4);
+  }
+  return loss;
 }
