@@ -19,6 +19,8 @@ commands:
                              weighted FST algorithms on OpenFst AT&T text (docs/fst.md; kiln fst help)
   keyboard CMD [OPTIONS]     the Gboard-style keyboard decoder: decode, predict, translit, train,
                              eval (docs/keyboard.md; kiln keyboard help)
+  topics CMD [OPTIONS]       app topics: skip-gram vectors and per-topic classifiers on Debian
+                             packages: predict, train, eval, neighbours (docs/topics.md)
   help                       this text`;
 
 async function info(json: boolean): Promise<void> {
@@ -70,6 +72,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'keyboard': {
       const { keyboardCli } = await import('./keyboard.ts');
       return keyboardCli(rest);
+    }
+    case 'topics': {
+      const { topicsCli } = await import('./topics.ts');
+      return topicsCli(rest);
     }
     case undefined: case 'help': case '--help': case '-h':
       console.log(USAGE); return cmd === undefined ? 2 : 0;
