@@ -60,9 +60,9 @@ export async function trainLinear(x: FeatureMatrix, y: Float32Array, topics: num
   const b0 = new Float32Array(tp).fill(-30);
   for (let t = 0; t < topics; t++) b0[t] = s.head === 'sigmoid' ? Math.log(Math.max(pos[t], 0.5) / Math.max(cnt[t] - pos[t], 0.5)) : Math.log(Math.max(pos[t], 0.5) / n);
   await kiln.ready();
-  const Ws = kiln.variable(kiln.zeros([f, tp]));
-  const Wd = dim ? kiln.variable(kiln.zeros([dim, tp])) : null;
-  const B = kiln.variable(kiln.tensor(b0, [tp]));
+  const Ws = kiln.tidy(() => kiln.variable(kiln.zeros([f, tp])));
+  const Wd = dim ? kiln.tidy(() => kiln.variable(kiln.zeros([dim, tp]))) : null;
+  const B = kiln.tidy(() => kiln.variable(kiln.tensor(b0, [tp])));
   const params = [Ws, ...(Wd ? [Wd] : []), B];
   const opt = kiln.adam(s.lr, 0.9, 0.999, 1e-8, { weightDecay: s.l2 });
   const rand = rng(s.seed);

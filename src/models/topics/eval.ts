@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { loadPackages, packageWords, nameTokens, corpusText, DEFAULT_DATA, DEFAULT_MODEL, ROOT, type Package } from './data.ts';
 import { buildFeatureSpace, featurize, packageTerms, type WordVectors } from './features.ts';
 import { trainLinear, scoreLinear, LINEAR_DEFAULTS, type LinearSpec } from './classifier.ts';
-import { perTopicAP, meanOf, microF1, bestGlobalThreshold, perTopicThresholds } from './metrics.ts';
+import { perTopicAP, meanOf, microF1, bestGlobalThreshold, chooseThresholds } from './metrics.ts';
 import { topicSplits, labelMatrix, trainVectors, TOPICS_DEFAULTS } from './train.ts';
 import { loadTopicModel } from './model.ts';
 import { neighbours, SKIPGRAM_DEFAULTS } from './skipgram.ts';
@@ -26,15 +26,12 @@ const RARE = 50;
 
 function evalScores(name: string, policy: 'per-topic' | 'global', sDev: Float32Array, sTest: Float32Array, yDev: Float32Array, yTest: Float32Array, nDev: number, nTest: number, T: number, rare: (t: number) => boolean, secs: number): ClassifierRow {
   const ap = perTopicAP(sTest, yTest, nTest, T);
-  const g = bestGlobalThreshold(sDev, yDev);
-  let th: number | Float32Array = g.threshold;
-  let one = false;
-  if (policy === 'per-topic') {
-    th = perTopicThresholds(sDev, yDev, nDev, T, g.threshold);
-    one = microF1(sDev, yDev, nDev, T, th, true).f1 > microF1(sDev, yDev, nDev, T, th).f1;
-  }
-  const f = microF1(sTest, yTest, nTest, T, th, one);
-  return { model: name, map: meanOf(ap), rareMap: meanOf(ap, rare), frequentMap: meanOf(ap, (t) => !rare(t)), microF1: f.f1, precision: f.precision, recall: f.recall, policy: policy === 'per-topic' ? `per-topic thresholds${one ? ', at least one' : ''}` : `one threshold ${g.threshold.toFixed(3)}`, trainSeconds: secs };
+  // thresholds chosen on dev only (2-fold on dev picks global vs shrunk per-topic; the baselines get one global threshold)
+  const ch = chooseThresholds(sDev, yDev, nDev, T, policy === 'per-topic' ? undefined : []);
+  const p = policy === 'per-topic' ? ch.policy : { name: 'global', atLeastOne: false, shrink: null };
+  const th = policy === 'per-topic' ? ch.thresholds : bestGlobalThreshold(sDev, yDev).threshold;
+  const f = microF1(sTest, yTest, nTest, T, th, p.atLeastOne);
+  return { model: name, map: meanOf(ap), rareMap: meanOf(ap, rare), frequentMap: meanOf(ap, (t) => !rare(t)), microF1: f.f1, precision: f.precision, recall: f.recall, policy: typeof th === 'number' ? `one threshold ${th.toFixed(3)}` : p.name, trainSeconds: secs };
 }
 
 /** k positive train packages per topic kept (the others masked out of that topic's loss); k >= all keeps everything. */
@@ -82,7 +79,7 @@ export async function evalClassifiers(o: { data?: string; model?: string; shots?
     const sDev = await scoreLinear(m, X.dev), sTest = await scoreLinear(m, X.test);
     const row = evalScores(name, policy, sDev, sTest, Y.dev, Y.test, X.dev.n, X.test.n, T, rare, secs);
     rows.push(row);
-    if (!perTopicScores) { perTopicScores = sTest; perTopicThresh = perTopicThresholds(sDev, Y.dev, X.dev.n, T, bestGlobalThreshold(sDev, Y.dev).threshold); }
+    if (!perTopicScores) { perTopicScores = sTest; perTopicThresh = chooseThresholds(sDev, Y.dev, X.dev.n, T).thresholds; }
     log(`${name}: MAP ${row.map.toFixed(4)}  rare MAP ${row.rareMap.toFixed(4)}  micro-F1 ${row.microF1.toFixed(4)}  (${secs.toFixed(0)} s)`);
   }
   if (o.fasttext !== false) {

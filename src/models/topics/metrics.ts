@@ -91,3 +91,60 @@ export function perTopicThresholds(scores: ArrayLike<number>, labels: ArrayLike<
   }
   return out;
 }
+
+/** Rows `idx` of a row-major [n, T] matrix. */
+function rowsOf(m: ArrayLike<number>, idx: number[], topics: number): Float32Array {
+  const out = new Float32Array(idx.length * topics);
+  idx.forEach((r, i) => { for (let t = 0; t < topics; t++) out[i * topics + t] = m[r * topics + t]; });
+  return out;
+}
+
+/**
+ * Per-topic thresholds shrunk towards the global one by the topic's dev evidence:
+ * th_t = (p_t best_t + m global) / (p_t + m), p_t = the topic's dev positives (m = 0: no shrinking).
+ */
+export function shrunkThresholds(scores: ArrayLike<number>, labels: ArrayLike<number>, n: number, topics: number, m: number): Float32Array {
+  const g = bestGlobalThreshold(scores, labels).threshold;
+  const raw = perTopicThresholds(scores, labels, n, topics, g, 1);
+  const out = new Float32Array(topics);
+  for (let t = 0; t < topics; t++) {
+    let p = 0;
+    for (let i = 0; i < n; i++) p += labels[i * topics + t] > 0 ? 1 : 0;
+    out[t] = p + m > 0 ? (p * raw[t] + m * g) / (p + m) : g;
+  }
+  return out;
+}
+
+export interface ThresholdPolicy { name: string; shrink: number | null; atLeastOne: boolean }
+
+/**
+ * Picks how to threshold by 2-fold cross-validation on the dev rows (tune on one half, micro-F1 on
+ * the other, both ways): one global threshold, or per-topic thresholds shrunk by m in `shrinks`,
+ * each with or without "at least one topic". Then fits the winner on all the dev rows.
+ */
+export function chooseThresholds(scores: ArrayLike<number>, labels: ArrayLike<number>, n: number, topics: number, shrinks = [0, 5, 20, 80]): { policy: ThresholdPolicy; thresholds: Float32Array; cvF1: Record<string, number> } {
+  const policies: ThresholdPolicy[] = [];
+  for (const one of [false, true]) {
+    policies.push({ name: `global${one ? ', at least one' : ''}`, shrink: null, atLeastOne: one });
+    for (const m of shrinks) policies.push({ name: `per-topic (shrink ${m})${one ? ', at least one' : ''}`, shrink: m, atLeastOne: one });
+  }
+  const fit = (p: ThresholdPolicy, s: ArrayLike<number>, y: ArrayLike<number>, rows: number): Float32Array =>
+    p.shrink === null ? new Float32Array(topics).fill(bestGlobalThreshold(s, y).threshold) : shrunkThresholds(s, y, rows, topics, p.shrink);
+  const idx = Array.from({ length: n }, (_, i) => i);
+  const folds = [idx.filter((i) => i % 2 === 0), idx.filter((i) => i % 2 === 1)];
+  const cvF1: Record<string, number> = {};
+  let best = policies[0], bestF = -1;
+  for (const p of policies) {
+    let tp = 0, fp = 0, fn = 0;
+    for (const [a, b] of [[0, 1], [1, 0]]) {
+      const sa = rowsOf(scores, folds[a], topics), ya = rowsOf(labels, folds[a], topics);
+      const sb = rowsOf(scores, folds[b], topics), yb = rowsOf(labels, folds[b], topics);
+      const f = microF1(sb, yb, folds[b].length, topics, fit(p, sa, ya, folds[a].length), p.atLeastOne);
+      tp += f.tp; fp += f.fp; fn += f.fn;
+    }
+    const f1 = tp ? (2 * tp) / (2 * tp + fp + fn) : 0;
+    cvF1[p.name] = f1;
+    if (f1 > bestF) { bestF = f1; best = p; }
+  }
+  return { policy: best, thresholds: fit(best, scores, labels, n), cvF1 };
+}

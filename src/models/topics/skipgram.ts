@@ -110,6 +110,8 @@ export async function trainSkipGram(docs: string[][], options: Partial<SkipGramO
     if (!fill) return;
     const n = Math.ceil(fill / 64) * 64;
     buf.fill(-1, 2 * fill, 2 * n);
+    // at most one chunk in flight: the previous one ran while this one was drawn (memory stays flat)
+    await kiln.sync();
     const t = kiln.tensor(buf.subarray(0, 2 * n), [n, 2], 'int32');
     const seed = (Math.imul(o.seed, 0x9e3779b1) ^ Math.imul(++chunkNo, 0x85ebca6b)) >>> 0;
     const loss = kiln.skipGramSgd(wIn, wOut, t, noise, { negatives: o.negatives, lr: lrNow(), seed });

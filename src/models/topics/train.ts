@@ -6,7 +6,7 @@ import { loadPackages, packageWords, splitOf, DEFAULT_DATA, type Package } from 
 import { trainSkipGram, SKIPGRAM_DEFAULTS, type SkipGramOptions } from './skipgram.ts';
 import { buildFeatureSpace, featurize, packageTerms, type WordVectors } from './features.ts';
 import { trainLinear, scoreLinear, LINEAR_DEFAULTS, type LinearSpec } from './classifier.ts';
-import { bestGlobalThreshold, perTopicThresholds, microF1, perTopicAP, meanOf } from './metrics.ts';
+import { chooseThresholds, perTopicAP, meanOf } from './metrics.ts';
 import { saveTopicModel, type TopicModel } from './model.ts';
 
 export interface TopicsTrainOptions {
@@ -23,7 +23,7 @@ export interface TopicsTrainOptions {
   log?: (s: string) => void;
 }
 
-export const TOPICS_DEFAULTS = { terms: 8000, minPositives: 5, linear: { epochs: 12, batch: 2048, lr: 0.05 } as Partial<LinearSpec> };
+export const TOPICS_DEFAULTS = { terms: 8000, minPositives: 5, linear: { epochs: 8, batch: 2048, lr: 0.05, l2: 1e-5, posWeight: 'none' } as Partial<LinearSpec> };
 
 export interface Splits { train: Package[]; dev: Package[]; test: Package[] }
 
@@ -102,17 +102,16 @@ export async function trainTopics(o: TopicsTrainOptions): Promise<TopicModel> {
     (p) => log(`classifiers epoch ${p.epoch}/${p.epochs}  step ${p.step}/${p.steps}  loss ${p.loss.toFixed(4)}  ${p.examplesPerSec.toFixed(0)} packages/s  ETA ${fmtEta(p.etaSec)}`));
   xTrain.sparse.dispose();
   const sd = await scoreLinear(linear, xDev);
-  const g = bestGlobalThreshold(sd, yDev);
-  const per = spec.head === 'sigmoid' ? perTopicThresholds(sd, yDev, xDev.n, topics.length, g.threshold) : new Float32Array(topics.length).fill(g.threshold);
-  const f1 = microF1(sd, yDev, xDev.n, topics.length, per).f1;
-  const f1one = microF1(sd, yDev, xDev.n, topics.length, per, true).f1;
+  const ch = chooseThresholds(sd, yDev, xDev.n, topics.length, spec.head === 'sigmoid' ? undefined : []);
+  const per = ch.thresholds;
+  const f1 = Math.max(...Object.values(ch.cvF1));
   const map = meanOf(perTopicAP(sd, yDev, xDev.n, topics.length));
-  log(`dev: MAP ${map.toFixed(4)}  micro-F1 ${Math.max(f1, f1one).toFixed(4)} (global threshold ${g.threshold.toFixed(3)}: ${g.f1.toFixed(4)})`);
+  log(`dev: MAP ${map.toFixed(4)}  thresholds: ${ch.policy.name} (2-fold dev micro-F1 ${f1.toFixed(4)}; global ${ch.cvF1.global.toFixed(4)})`);
   const model: TopicModel = {
     config: {
-      format: 'kiln-topics/1', topics, thresholds: Array.from(per, (x) => Math.round(x * 1e6) / 1e6), atLeastOne: f1one > f1, head: spec.head,
+      format: 'kiln-topics/1', topics, thresholds: Array.from(per, (x) => Math.round(x * 1e6) / 1e6), atLeastOne: ch.policy.atLeastOne, head: spec.head,
       settings: { data: data === DEFAULT_DATA ? 'data/debian-packages/packages.jsonl.gz' : data, skipgram: { ...sgOpts, onProgress: undefined }, linear: spec, terms: space.terms.length, minPositives: minPos },
-      results: { devMAP: map, devMicroF1: Math.max(f1, f1one), skipgramWordsPerSec: sgRate },
+      results: { devMAP: map, thresholdPolicy: ch.policy.name, devCvMicroF1: ch.cvF1, skipgramWordsPerSec: sgRate },
     },
     vectors: wv, space, linear,
   };
