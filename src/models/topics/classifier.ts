@@ -148,7 +148,7 @@ export async function scoreLinear(m: LinearModel, x: FeatureMatrix, batch = 4096
       const v = await p.data() as Float32Array;
       for (let i = 0; i < idx.length; i++) out.set(v.subarray(i * tp, i * tp + m.topics), (at + i) * m.topics);
       p.dispose();
-      if (bx !== x) bx.sparse.dispose();
+      bx.sparse.dispose(); // only its GPU copy: a later use uploads it again (repeated predicts keep memory flat)
     }
   } finally {
     kiln.dispose([Ws, B, ...(Wd ? [Wd] : [])]);
