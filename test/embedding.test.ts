@@ -37,6 +37,21 @@ t('embedding: paddingIdx rows get no gradient; errors', async () => {
   kiln.dispose([tT, iT, g]);
 });
 
+t('embedding gradient: small tables (one-hot matmul) and large ones (segment sum, padding ids left out) agree with the reference on hot ids', async () => {
+  for (const [v, d, m, pad] of [[20, 24, 18 * 129, 0], [128, 3, 1000, undefined], [129, 5, 3001, 0], [300, 17, 2048, 7]] as [number, number, number, number | undefined][]) {
+    const idv = randInts(m, v + m, 0, v);
+    for (let i = 0; i < m; i += 2) idv[i] = i % 6 === 0 && pad !== undefined ? pad : 1; // two very hot rows, one of them the padding row
+    const dy = randArray(m * d, m + 3);
+    const tT = kiln.tensor(randArray(v * d, v), [v, d]);
+    const iT = kiln.tensor(idv, [m], 'int32');
+    const [g] = kiln.grads((x: kiln.Tensor) => kiln.embedding(x, iT, pad === undefined ? {} : { paddingIdx: pad }))([tT], kiln.tensor(dy, [m, d]));
+    const want = scatterAddRef(dy, idv, v, d);
+    if (pad !== undefined) want.fill(0, pad * d, (pad + 1) * d);
+    expectClose(await g.data(), want, { rtol: 1e-4, atol: 1e-4 }, `V${v} D${d} m${m} pad ${pad}`);
+    kiln.dispose([tT, iT, g]);
+  }
+});
+
 function sgData(b: number, k: number, v: number, d: number, seed: number) {
   return {
     win: randArray(v * d, seed, -1, 1), wout: randArray(v * d, seed + 1, -1, 1),

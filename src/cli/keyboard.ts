@@ -1,6 +1,7 @@
 // `kiln keyboard decode | predict | translit | train | eval` (docs/keyboard.md). Thin: parse flags,
 // call src/models/keyboard.
 
+import { flag as flagOf, intFlag as intFlagOf, readStdin } from './args.ts';
 export const KEYBOARD_USAGE = `usage: kiln keyboard <command> [options]
 
   decode [--model DIR] [--k 5] [--spatial lstm|gaussian] [--lang en,hi] < touches.jsonl > out.jsonl
@@ -19,27 +20,8 @@ export interface KeyboardIo {
   error?: (s: string) => void;
 }
 
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  if (v === undefined || v.startsWith('--')) throw new Error(`kiln keyboard: ${name} needs a value`);
-  return v;
-}
-
-function intFlag(args: string[], name: string, def: number): number {
-  const v = flag(args, name);
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!(Number.isInteger(n) && n >= 1)) throw new Error(`kiln keyboard: ${name} must be a positive integer, got ${JSON.stringify(v)}`);
-  return n;
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
+function flag(args: string[], name: string): string | undefined { return flagOf('keyboard', args, name); }
+function intFlag(args: string[], name: string, def: number): number { return intFlagOf('keyboard', args, name, def); }
 
 /** Splits JSONL text into parsed objects or errors that carry the line's id when it can be read. */
 export function parseTouchLines(text: string): (object | (Error & { id?: unknown }))[] {

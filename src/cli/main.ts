@@ -21,6 +21,8 @@ commands:
                              eval (docs/keyboard.md; kiln keyboard help)
   topics CMD [OPTIONS]       app topics: skip-gram vectors and per-topic classifiers on Debian
                              packages: predict, train, eval, neighbours (docs/topics.md)
+  parse [CMD] [OPTIONS]      dependency parsing of CoNLL-U (SyntaxNet-style transition parser
+                             with a beam): parse stdin, train, eval (docs/parser.md; kiln parse help)
   help                       this text`;
 
 async function info(json: boolean): Promise<void> {
@@ -72,6 +74,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'keyboard': {
       const { keyboardCli } = await import('./keyboard.ts');
       return keyboardCli(rest);
+    }
+    case 'parse': {
+      const { parseCli } = await import('./parse.ts');
+      return parseCli(rest);
     }
     case 'topics': {
       const { topicsCli } = await import('./topics.ts');

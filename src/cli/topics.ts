@@ -1,6 +1,8 @@
 // `kiln topics train | predict | eval | neighbours` (docs/topics.md). Thin: parse flags, call
 // src/models/topics.
 
+import { flag as flagOf, intFlag as intFlagOf, readStdin } from './args.ts';
+
 export const TOPICS_USAGE = `usage: kiln topics <command> [options]
 
   predict [--model DIR] [--all] < packages.jsonl > topics.jsonl
@@ -23,27 +25,8 @@ export interface TopicsIo {
   error?: (s: string) => void;
 }
 
-export function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  if (v === undefined || v.startsWith('--')) throw new Error(`kiln topics: ${name} needs a value`);
-  return v;
-}
-
-export function intFlag(args: string[], name: string, def?: number): number | undefined {
-  const v = flag(args, name);
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!(Number.isInteger(n) && n >= 1)) throw new Error(`kiln topics: ${name} must be a positive integer, got ${JSON.stringify(v)}`);
-  return n;
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
+export function flag(args: string[], name: string): string | undefined { return flagOf('topics', args, name); }
+export function intFlag(args: string[], name: string, def?: number): number | undefined { return intFlagOf('topics', args, name, def); }
 
 /** Parses predict's input: one package a line; a bad line becomes an error that keeps the line's "package" when it can be read. */
 export function parsePackageLines(text: string): ({ package: string; summary: string; description: string; name: unknown } | { error: string; name: unknown })[] {

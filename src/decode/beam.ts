@@ -183,3 +183,25 @@ export function beamSearchSync<S>(initial: readonly (S | Candidate<S>)[], opts: 
   }
   return s.results();
 }
+
+export interface BatchBeamSearchOptions<S> extends Omit<BeamSearchOptions<S>, 'expand'> {
+  /**
+   * Children of every live hypothesis of every search: result[k][i] for live[k][i]. A search that
+   * has stopped gets an empty list (and returns an empty list). One call a step scores the beams
+   * of all searches together (one batched model call for all sentences).
+   */
+  expand(live: readonly (readonly Hypothesis<S>[])[], step: number): Candidate<S>[][][] | Promise<Candidate<S>[][][]>;
+}
+
+/** Runs one beam search per entry of `initials` in lockstep, with the same options; results per search. */
+export async function beamSearchBatch<S>(initials: readonly (readonly (S | Candidate<S>)[])[], opts: BatchBeamSearchOptions<S>): Promise<BeamResult<S>[][]> {
+  const searches = initials.map((init) => new Search<S>({ ...opts, expand: () => [] }, init));
+  for (let step = 0; step < opts.maxSteps; step++) {
+    const active = searches.map((s) => !s.shouldStop());
+    if (!active.some(Boolean)) break;
+    const kids = await opts.expand(searches.map((s, k) => (active[k] ? s.live : [])), step);
+    if (kids.length !== searches.length) throw new Error(`beamSearchBatch: expand returned ${kids.length} searches' children for ${searches.length} searches (step ${step})`);
+    searches.forEach((s, k) => { if (active[k]) s.absorb(kids[k], step); });
+  }
+  return searches.map((s) => s.results());
+}

@@ -2,19 +2,51 @@
 // each table row sums its contributions in a fixed order, no float atomics). Not differentiable again.
 import { empty, engine, type Tensor } from '../tensor.ts';
 import { record, tracking } from '../autograd/tape.ts';
-import { mul } from './elementwise.ts';
-import { tensor } from './creation.ts';
+import { mul, equal, cast, where } from './elementwise.ts';
+import { tensor, range, scalar } from './creation.ts';
+import { reshape } from './movement.ts';
+import { matMul } from './matmul.ts';
 import { skipGramProgram, segmentSumRows } from '../../kernels/embedding.ts';
+
+/**
+ * Tables of at most this many rows take their gradient as one-hot(ids)^T dy (one matmul): a small
+ * vocabulary (tags, labels) repeats every id thousands of times in a batch, and the segment sum
+ * ranks a segment's items in O(k^2).
+ */
+export const EMBEDDING_ONEHOT_ROWS = 128;
 
 export function recordEmbedding(table: Tensor, ids: Tensor, paddingIdx: number | undefined, y: Tensor): Tensor {
   if (!tracking(table)) return y;
   return record('embedding', [table, ids], y, ([dy]) => {
-    const v = table.shape[0];
-    let g = segmentSumRows(dy!, ids, v);
-    if (paddingIdx !== undefined) {
+    const [v, d] = table.shape;
+    let g: Tensor;
+    if (v <= EMBEDDING_ONEHOT_ROWS) {
+      const m = ids.size;
+      const flat = reshape(ids, [m, 1]);
+      const cols = range(0, v, 1, 'int32');
+      const hot = equal(flat, reshape(cols, [1, v]));
+      const hotF = cast(hot, 'float32');
+      const dy2 = reshape(dy!, [m, d]);
+      g = matMul(hotF, dy2, true, false);
+      for (const t of [flat, cols, hot, hotF, dy2]) t.dispose();
+    } else if (paddingIdx !== undefined) {
+      // padding ids leave the sum altogether (-1 is skipped): the padding row is often the most
+      // frequent id of a batch, the one segment that would cost the most
+      const padT = scalar(paddingIdx, 'int32'), none = scalar(-1, 'int32');
+      const isPad = equal(ids, padT);
+      const masked = where(isPad, none, ids);
+      g = segmentSumRows(dy!, masked, v);
+      for (const t of [padT, none, isPad, masked]) t.dispose();
+    } else {
+      g = segmentSumRows(dy!, ids, v);
+    }
+    if (paddingIdx !== undefined && v <= EMBEDDING_ONEHOT_ROWS) {
       const keep = new Float32Array(v).fill(1);
       keep[paddingIdx] = 0;
-      g = mul(g, tensor(keep, [v, 1]));
+      const k = tensor(keep, [v, 1]);
+      const g2 = mul(g, k);
+      g.dispose(); k.dispose();
+      g = g2;
     }
     return [g, null];
   });

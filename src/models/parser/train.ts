@@ -1,0 +1,166 @@
+// `kiln parse train` (docs/parser.md): the UPOS tagger, then the parser's greedy (local) training
+// on the static oracle, each epoch scored on dev and checkpointed (resumable), the best epoch by
+// dev LAS kept. Global beam training continues from the local model (beam_train.ts).
+import { existsSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import * as kiln from '../../index.ts';
+import { parseConllu } from '../../io/conllu.ts';
+import { FeatureMlp, type MlpSpec } from './mlp.ts';
+import { fitMlp, type FitProgress } from './fit.ts';
+import { buildVocabs, sentenceOf, taggerGroups, taggerFeatures, TAGGER_FEATURES, parserGroups, oracleExamples, type Sentence, type Vocabs } from './features.ts';
+import { actionCount } from './transition.ts';
+import { parseSentences, tagSentences } from './parse.ts';
+import { attachmentScores } from './metrics.ts';
+import { saveParserModel, type ParserModel, type ParserConfig } from './model.ts';
+
+export function readTreebank(path: string): Sentence[] {
+  let buf = readFileSync(path);
+  if (buf[0] === 0x1f && buf[1] === 0x8b) buf = gunzipSync(buf);
+  return parseConllu(buf.toString('utf8'), { file: path, requireTree: true }).map(sentenceOf);
+}
+
+export interface ParserTrainOptions {
+  train: Sentence[];
+  dev: Sentence[];
+  out: string;
+  taggerEpochs: number;
+  parserEpochs: number;
+  hidden: number;
+  wordDim: number;
+  batch: number;
+  lr: number;
+  seed: number;
+  resume: boolean;
+  log: (line: string) => void;
+  /** stop after this many training sentences (tests) */
+  limit?: number;
+}
+
+export const PARSER_TRAIN_DEFAULTS = { taggerEpochs: 6, parserEpochs: 10, hidden: 256, wordDim: 48, batch: 1024, lr: 1e-3, seed: 1 };
+
+interface TrainState { stage: 'tagger' | 'parser' | 'done'; epoch: number; bestLas: number; bestEpoch: number; history: Record<string, unknown>[] }
+
+export function fmtEta(sec: number): string {
+  if (!Number.isFinite(sec)) return '?';
+  const s = Math.round(sec);
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+function progressLine(what: string, p: FitProgress): string {
+  return `[parse train] ${what} epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} ${Math.round(p.rowsPerSec)} rows/s ETA ${fmtEta(p.etaSec)}`;
+}
+
+export async function evaluateDev(m: ParserModel, dev: readonly Sentence[], beam: number, tags: 'gold' | 'predicted'): Promise<{ uas: number; las: number; upos: number; tokensPerSec: number }> {
+  const t0 = performance.now();
+  const pred = tags === 'predicted' ? await tagSentences(m.tagger, m.vocabs, dev) : dev.map((s) => s.tags);
+  const res = await parseSentences(m.parser, m.vocabs, dev.map((s, i) => ({ forms: s.forms, tags: pred[i] })), { beam, normalization: m.config.normalization });
+  const sec = (performance.now() - t0) / 1000;
+  const sc = attachmentScores(dev.map((s) => ({ forms: s.forms, heads: s.heads!, rels: s.rels!, tags: s.tags })), res.map((r, i) => ({ forms: dev[i].forms, heads: r.heads, rels: r.rels, tags: pred[i] })));
+  return { uas: sc.uas, las: sc.las, upos: sc.upos, tokensPerSec: sc.words / sec };
+}
+
+export async function trainParser(o: ParserTrainOptions): Promise<ParserModel> {
+  await kiln.ready();
+  const train = o.limit ? o.train.slice(0, o.limit) : o.train;
+  const vocabs: Vocabs = buildVocabs(train);
+  const statePath = join(o.out, 'train-state.json');
+  const tagCkpt = join(o.out, 'tagger.ckpt.safetensors'), parCkpt = join(o.out, 'parser.ckpt.safetensors');
+  let state: TrainState = { stage: 'tagger', epoch: 0, bestLas: -1, bestEpoch: 0, history: [] };
+  if (o.resume && existsSync(statePath)) {
+    state = JSON.parse(readFileSync(statePath, 'utf8'));
+    o.log(`[parse train] resuming: ${state.stage} after epoch ${state.epoch}`);
+  }
+  const taggerSpec: MlpSpec = { groups: taggerGroups(vocabs, { word: 64, affix: 24, shape: 16 }), hidden: o.hidden, outputs: vocabs.tags.size, dropout: 0.3, seed: o.seed };
+  const parserSpec: MlpSpec = { groups: parserGroups(vocabs, { word: o.wordDim, tag: 24, label: 24 }), hidden: o.hidden, outputs: actionCount(vocabs.rels.size), dropout: 0.2, seed: o.seed + 1 };
+  const config: ParserConfig = {
+    format: 'kiln-parser/1', tagger: taggerSpec, parser: parserSpec, normalization: 'local', beam: 1,
+    settings: { taggerEpochs: o.taggerEpochs, parserEpochs: o.parserEpochs, hidden: o.hidden, wordDim: o.wordDim, batch: o.batch, lr: o.lr, seed: o.seed, trainSentences: train.length },
+  };
+  const model: ParserModel = { config, vocabs, tagger: new FeatureMlp(taggerSpec), parser: new FeatureMlp(parserSpec) };
+  const saveState = () => writeFileSync(statePath, JSON.stringify(state, null, 1) + '\n');
+  const t0 = performance.now();
+  let lastLine = 0;
+  const throttle = (line: string) => { const now = performance.now(); if (now - lastLine > 5000) { lastLine = now; o.log(line); } };
+
+  // ---- the tagger ----
+  const taggerRows = (data: readonly Sentence[]) => {
+    const n = data.reduce((a, s) => a + s.forms.length, 0);
+    const x = new Int32Array(n * TAGGER_FEATURES), y = new Int32Array(n);
+    let at = 0;
+    for (const s of data) { taggerFeatures(vocabs, s, x, at); s.tags.forEach((g, i) => { y[at + i] = vocabs.tags.id(g); }); at += s.forms.length; }
+    return { x, y };
+  };
+  if (state.stage === 'tagger') {
+    const { x, y } = taggerRows(train);
+    const opt = kiln.adam(o.lr * 2, 0.9, 0.999, 1e-8, { weightDecay: 1e-5 });
+    if (state.epoch > 0 && existsSync(tagCkpt)) await kiln.loadCheckpoint(tagCkpt, { variables: model.tagger.stateDict(), optimizer: opt });
+    else state.epoch = 0;
+    await fitMlp(model.tagger, x, y, { epochs: o.taggerEpochs, batch: 512, lr: o.lr * 2, l2: 1e-5, seed: o.seed, startEpoch: state.epoch }, {
+      optimizer: opt,
+      onProgress: (p) => throttle(progressLine('tagger', p)),
+      onEpoch: async (ep, loss) => {
+        const pred = await tagSentences(model.tagger, vocabs, o.dev);
+        let ok = 0, n = 0;
+        o.dev.forEach((s, i) => s.tags.forEach((g, j) => { n++; if (pred[i][j] === g) ok++; }));
+        const upos = (100 * ok) / n;
+        o.log(`[parse train] tagger epoch ${ep}/${o.taggerEpochs} loss ${loss.toFixed(4)} dev UPOS ${upos.toFixed(2)} (${fmtEta((performance.now() - t0) / 1000)} so far)`);
+        state.history.push({ stage: 'tagger', epoch: ep, loss, devUpos: upos });
+        await kiln.saveCheckpoint(tagCkpt, { variables: model.tagger.stateDict(), optimizer: opt });
+        state.epoch = ep;
+        saveState();
+      },
+    });
+    opt.dispose();
+    state = { ...state, stage: 'parser', epoch: 0 };
+    saveState();
+  } else if (existsSync(tagCkpt)) {
+    await kiln.loadCheckpoint(tagCkpt, { variables: model.tagger.stateDict(), strict: false });
+  }
+
+  // ---- the parser, locally normalised, on the oracle's decisions (gold tags) ----
+  if (state.stage === 'parser') {
+    const ex = oracleExamples(vocabs, train);
+    o.log(`[parse train] parser: ${ex.n} oracle decisions from ${ex.sentences} sentences (${ex.skippedNonProjective} non-projective and ${ex.skippedUnknownRelation} with rare relations skipped)`);
+    const opt = kiln.adam(o.lr, 0.9, 0.999, 1e-8, { weightDecay: 1e-5 });
+    if (state.epoch > 0 && existsSync(parCkpt)) await kiln.loadCheckpoint(parCkpt, { variables: model.parser.stateDict(), optimizer: opt });
+    else state.epoch = 0;
+    const bestPath = join(o.out, 'parser.best.safetensors');
+    await fitMlp(model.parser, ex.x, ex.y, { epochs: o.parserEpochs, batch: o.batch, lr: o.lr, l2: 1e-5, seed: o.seed + 1, startEpoch: state.epoch }, {
+      optimizer: opt,
+      onProgress: (p) => throttle(progressLine('parser', p)),
+      onEpoch: async (ep, loss) => {
+        const sc = await evaluateDev(model, o.dev, 1, 'predicted');
+        const isBest = sc.las > state.bestLas;
+        o.log(`[parse train] parser epoch ${ep}/${o.parserEpochs} loss ${loss.toFixed(4)} dev UAS ${sc.uas.toFixed(2)} LAS ${sc.las.toFixed(2)} (greedy, predicted tags; ${Math.round(sc.tokensPerSec)} tokens/s)${isBest ? ' best' : ''}`);
+        state.history.push({ stage: 'parser', epoch: ep, loss, devUas: sc.uas, devLas: sc.las });
+        if (isBest) {
+          state.bestLas = sc.las; state.bestEpoch = ep;
+          writeFileSync(bestPath, await kiln.saveTensors(model.parser.stateDict()));
+        }
+        await kiln.saveCheckpoint(parCkpt, { variables: model.parser.stateDict(), optimizer: opt });
+        state.epoch = ep;
+        saveState();
+      },
+    });
+    opt.dispose();
+    if (existsSync(bestPath)) {
+      const t = kiln.loadTensors(readFileSync(bestPath));
+      model.parser.loadStateDict(t);
+      kiln.dispose(Object.values(t));
+    }
+    state = { ...state, stage: 'done' };
+    saveState();
+  } else if (state.stage === 'done' && existsSync(join(o.out, 'parser.best.safetensors'))) {
+    const t = kiln.loadTensors(readFileSync(join(o.out, 'parser.best.safetensors')));
+    model.parser.loadStateDict(t);
+    kiln.dispose(Object.values(t));
+  }
+
+  const final = await evaluateDev(model, o.dev, 1, 'predicted');
+  config.results = { dev: { greedy: { uas: final.uas, las: final.las, upos: final.upos }, bestEpoch: state.bestEpoch }, history: state.history, trainSeconds: Math.round((performance.now() - t0) / 1000) };
+  await saveParserModel(o.out, model);
+  for (const f of [tagCkpt, parCkpt, join(o.out, 'parser.best.safetensors'), statePath]) rmSync(f, { force: true });
+  o.log(`[parse train] wrote ${o.out}: dev UAS ${final.uas.toFixed(2)} LAS ${final.las.toFixed(2)} UPOS ${final.upos.toFixed(2)} (greedy, predicted tags)`);
+  return model;
+}

@@ -1,0 +1,159 @@
+// The labelled arc-standard transition system (Nivre 2004) with the root at the bottom of the
+// stack, its static oracle, projectivity, and the Chen & Manning (2014) feature template
+// (docs/parser.md).
+//
+// Actions: 0 = SHIFT, 1 + l = LEFT-ARC(l) (s2 <- s1: s2 gets head s1, label l, and leaves the
+// stack), 1 + L + l = RIGHT-ARC(l) (s2 -> s1: s1 gets head s2 and leaves). The root (token 0) may
+// take a dependent only when the buffer is empty, so every parse has exactly one root word; a
+// sentence of n words takes exactly 2n actions.
+
+export const SHIFT = 0;
+
+export function leftArc(label: number): number { return 1 + label; }
+export function rightArc(label: number, labels: number): number { return 1 + labels + label; }
+export function actionCount(labels: number): number { return 1 + 2 * labels; }
+
+/** One parser configuration. Arrays are indexed by token (0 = root, 1..n = words). */
+export class ParseState {
+  readonly n: number;
+  stack: Int32Array;
+  sp: number;
+  /** next buffer word (n + 1 = empty) */
+  bi: number;
+  heads: Int32Array;
+  labels: Int32Array;
+  /** leftmost, second-leftmost, rightmost, second-rightmost child (-1 = none) */
+  lc1: Int32Array; lc2: Int32Array; rc1: Int32Array; rc2: Int32Array;
+  /** actions taken so far */
+  steps: number;
+
+  constructor(n: number, from?: ParseState) {
+    this.n = n;
+    if (from) {
+      this.stack = from.stack.slice(); this.sp = from.sp; this.bi = from.bi;
+      this.heads = from.heads.slice(); this.labels = from.labels.slice();
+      this.lc1 = from.lc1.slice(); this.lc2 = from.lc2.slice(); this.rc1 = from.rc1.slice(); this.rc2 = from.rc2.slice();
+      this.steps = from.steps;
+      return;
+    }
+    this.stack = new Int32Array(n + 1); this.sp = 1; this.bi = 1;
+    this.heads = new Int32Array(n + 1).fill(-1); this.labels = new Int32Array(n + 1).fill(-1);
+    this.lc1 = new Int32Array(n + 1).fill(-1); this.lc2 = new Int32Array(n + 1).fill(-1);
+    this.rc1 = new Int32Array(n + 1).fill(-1); this.rc2 = new Int32Array(n + 1).fill(-1);
+    this.steps = 0;
+  }
+
+  clone(): ParseState { return new ParseState(this.n, this); }
+
+  get done(): boolean { return this.bi > this.n && this.sp === 1; }
+
+  /** the i-th token from the top of the stack (0 = top), -1 if none */
+  s(i: number): number { return this.sp - 1 - i >= 0 ? this.stack[this.sp - 1 - i] : -1; }
+  /** the i-th word of the buffer (0 = front), -1 if none */
+  b(i: number): number { return this.bi + i <= this.n ? this.bi + i : -1; }
+
+  canShift(): boolean { return this.bi <= this.n; }
+  canLeft(): boolean { return this.sp >= 3; }
+  canRight(): boolean { return this.sp >= 3 || (this.sp === 2 && this.bi > this.n); }
+
+  legal(action: number, labels: number): boolean {
+    if (action === SHIFT) return this.canShift();
+    return action <= labels ? this.canLeft() : this.canRight();
+  }
+
+  apply(action: number, labels: number): void {
+    if (action === SHIFT) {
+      if (!this.canShift()) throw new Error('ParseState: SHIFT with an empty buffer');
+      this.stack[this.sp++] = this.bi++;
+    } else if (action <= labels) {
+      if (!this.canLeft()) throw new Error('ParseState: LEFT-ARC needs two words on the stack');
+      const s1 = this.stack[this.sp - 1], s2 = this.stack[this.sp - 2];
+      this.heads[s2] = s1; this.labels[s2] = action - 1;
+      this.lc2[s1] = this.lc1[s1]; this.lc1[s1] = s2; // arc-standard adds left children outwards
+      this.stack[this.sp - 2] = s1; this.sp--;
+    } else {
+      if (!this.canRight()) throw new Error('ParseState: RIGHT-ARC needs two tokens on the stack (the root only once the buffer is empty)');
+      const s1 = this.stack[this.sp - 1], s2 = this.stack[this.sp - 2];
+      this.heads[s1] = s2; this.labels[s1] = action - 1 - labels;
+      this.rc2[s2] = this.rc1[s2]; this.rc1[s2] = s1; // and right children outwards
+      this.sp--;
+    }
+    this.steps++;
+  }
+}
+
+/**
+ * True when no two arcs cross, the root's arc (from position 0) included: exactly the trees the
+ * arc-standard system can build. heads[i - 1] is the head of word i.
+ */
+export function isProjective(heads: ArrayLike<number>): boolean {
+  const n = heads.length;
+  for (let i = 1; i <= n; i++) {
+    const a = Math.min(i, heads[i - 1]), b = Math.max(i, heads[i - 1]);
+    for (let j = i + 1; j <= n; j++) {
+      const c = Math.min(j, heads[j - 1]), d = Math.max(j, heads[j - 1]);
+      if ((a < c && c < b && b < d) || (c < a && a < d && d < b)) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * The static oracle's action sequence for a projective tree (heads[i-1], labels[i-1] of word i;
+ * labels as ids). Throws on a non-projective tree.
+ */
+export function oracleActions(heads: ArrayLike<number>, labels: ArrayLike<number>, labelCount: number): number[] {
+  const n = heads.length;
+  const pending = new Int32Array(n + 1); // children not attached yet
+  for (let i = 1; i <= n; i++) pending[heads[i - 1]]++;
+  const st = new ParseState(n);
+  const out: number[] = [];
+  while (!st.done) {
+    const s1 = st.s(0), s2 = st.s(1);
+    let a: number;
+    if (st.canLeft() && heads[s2 - 1] === s1) a = leftArc(labels[s2 - 1]);
+    else if (s2 >= 0 && s1 > 0 && heads[s1 - 1] === s2 && pending[s1] === 0 && st.canRight()) a = rightArc(labels[s1 - 1], labelCount);
+    else if (st.canShift()) a = SHIFT;
+    else throw new Error('oracleActions: the tree is not projective (or not a tree): no action reaches it');
+    if (a !== SHIFT) pending[a <= labelCount ? s1 : s2]--;
+    st.apply(a, labelCount);
+    out.push(a);
+  }
+  return out;
+}
+
+// ---- features (Chen & Manning 2014) ----
+
+/** 18 words, 18 tags, 12 labels. */
+export const WORD_FEATURES = 18, TAG_FEATURES = 18, LABEL_FEATURES = 12;
+export const FEATURES = WORD_FEATURES + TAG_FEATURES + LABEL_FEATURES;
+/** Reserved ids of every feature vocabulary: no token there, unknown, the root token. */
+export const NULL_ID = 0, UNK_ID = 1, ROOT_ID = 2;
+
+/**
+ * Writes the 48 feature ids of `st` into out[at .. at + 48): words (ids from `wordIds`, token 0 =
+ * ROOT), tags (`tagIds`), labels (1 + label, NULL_ID when the token has none).
+ * wordIds / tagIds are per token 0..n (index 0 = the root's id).
+ */
+export function extractFeatures(st: ParseState, wordIds: ArrayLike<number>, tagIds: ArrayLike<number>, out: Int32Array, at: number): void {
+  const tok = TOKENS;
+  const s1 = st.s(0), s2 = st.s(1), s3 = st.s(2);
+  tok[0] = s1; tok[1] = s2; tok[2] = s3; tok[3] = st.b(0); tok[4] = st.b(1); tok[5] = st.b(2);
+  const ch = (t: number, arr: Int32Array) => (t >= 0 ? arr[t] : -1);
+  let k = 6;
+  for (const s of [s1, s2]) {
+    const l1 = ch(s, st.lc1), r1 = ch(s, st.rc1);
+    tok[k++] = l1; tok[k++] = r1; tok[k++] = ch(s, st.lc2); tok[k++] = ch(s, st.rc2);
+    tok[k++] = ch(l1, st.lc1); tok[k++] = ch(r1, st.rc1);
+  }
+  for (let i = 0; i < 18; i++) {
+    const t = tok[i];
+    out[at + i] = t < 0 ? NULL_ID : wordIds[t];
+    out[at + 18 + i] = t < 0 ? NULL_ID : tagIds[t];
+  }
+  for (let i = 0; i < 12; i++) {
+    const t = tok[6 + i];
+    out[at + 36 + i] = t < 0 ? NULL_ID : 1 + st.labels[t];
+  }
+}
+const TOKENS = new Int32Array(18);
