@@ -5,6 +5,7 @@ import { checkGrad } from './gradcheck.ts';
 import { embeddingRef, skipGramRef, skipGramGradRef } from '../kernels/embedding.ts';
 import { scatterAddRef } from '../kernels/gather.ts';
 import { segmentSumRows } from '../kernels/embedding.ts';
+import { embeddingBagRef } from '../kernels/embedding_bag.ts';
 
 const t = suite('embedding');
 
@@ -50,6 +51,25 @@ t('embedding gradient: small tables (one-hot matmul) and large ones (segment sum
     expectClose(await g.data(), want, { rtol: 1e-4, atol: 1e-4 }, `V${v} D${d} m${m} pad ${pad}`);
     kiln.dispose([tT, iT, g]);
   }
+});
+
+t('embeddingBag: sums of rows per bag vs the float64 reference (awkward shapes, ids out of range), gradient', async () => {
+  for (const [v, d, b, f] of [[1, 1, 1, 1], [3, 17, 3, 2], [17, 4, 129, 48], [129, 3, 17, 5], [300, 256, 9, 48], [5, 8, 2, 0]] as [number, number, number, number][]) {
+    const table = randArray(v * d, v * 7 + d);
+    const idv = randInts(b * f, b + f, -1, v + 1); // -1 and v: add nothing
+    const tT = kiln.tensor(table, [v, d]);
+    const iT = kiln.tensor(idv, [b, f], 'int32');
+    const y = kiln.embeddingBag(tT, iT);
+    assert.equal([...y.shape], [b, d]);
+    expectClose(await y.data(), embeddingBagRef(table, v, d, idv, b, f), { rtol: 1e-5, atol: 1e-5 }, `bag V${v} D${d} B${b} F${f}`);
+    const dy = randArray(b * d, b + 11);
+    const [g] = kiln.grads((x: kiln.Tensor) => kiln.embeddingBag(x, iT))([tT], kiln.tensor(dy, [b, d]));
+    const rep = new Float32Array(b * f * d);
+    for (let i = 0; i < b; i++) for (let k = 0; k < f; k++) rep.set(dy.subarray(i * d, (i + 1) * d), (i * f + k) * d);
+    expectClose(await g.data(), scatterAddRef(rep, idv, v, d), { rtol: 1e-4, atol: 1e-4 }, `bag grad V${v} D${d}`);
+    kiln.dispose([tT, iT, y, g]);
+  }
+  expectThrows(() => kiln.embeddingBag(kiln.zeros([2, 2]), kiln.tensor([0, 1], [2], 'int32')), /embeddingBag/, /\[B, F\]/);
 });
 
 function sgData(b: number, k: number, v: number, d: number, seed: number) {

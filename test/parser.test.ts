@@ -14,6 +14,12 @@ import { join } from 'node:path';
 import { readTreebank, trainParser, evaluateDev } from '../src/models/parser/train.ts';
 import { DEFAULT_TRAIN, DEFAULT_DEV, disposeParserModel } from '../src/models/parser/model.ts';
 import { parseCli } from '../src/cli/parse.ts';
+import * as kiln from '../src/index.ts';
+import { FeatureMlp } from '../src/models/parser/mlp.ts';
+import { beamSearch, beamSearchBatch } from '../src/decode/beam.ts';
+import { treeSvg } from '../src/models/parser/svg.ts';
+import { ewtTokens, pretrainWords } from '../src/models/parser/pretrain.ts';
+import { Vocab } from '../src/models/parser/vocab.ts';
 
 const t = suite('parser');
 
@@ -147,14 +153,69 @@ t('attachment scores: UAS, LAS on universal relations, UPOS; tokenisation must m
   assert.throws(() => attachmentScores(gold, [{ ...pred[0], forms: ['a', 'b'] }]), /gold tokenisation/);
 });
 
+t('FeatureMlp: the precomputed path (embeddingBag chunks) scores like the dense network', async () => {
+  const groups = [{ name: 'word', vocab: 300, dim: 8, features: 5 }, { name: 'tag', vocab: 7, dim: 4, features: 3 }];
+  const m = new FeatureMlp({ groups, hidden: 17, outputs: 9, dropout: 0, seed: 4 });
+  m.train(false);
+  const rows = 129, F = 8;
+  const x = new Int32Array(rows * F);
+  const r = rng(2);
+  for (let i = 0; i < rows; i++) for (let f = 0; f < F; f++) x[i * F + f] = Math.floor(r() * (f < 5 ? 300 : 7));
+  const slow = m.scoreTensor(x, rows);
+  assert.ok(m.precompute(1 << 30, 300 * 17 * 4 * 2)); // small chunks: the word columns split over several tables
+  const fast = m.scoreTensor(x, rows);
+  const [a, b] = [await slow.data(), await fast.data()];
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  assert.ok(worst < 1e-4, `max |dense - precomputed| = ${worst}`);
+  assert.not.ok(m.precompute(1000)); // too big for the budget: stays on the dense path
+  assert.not.ok(m.precomputed);
+  kiln.dispose([slow, fast]);
+  m.dispose();
+});
+
+t('beamSearchBatch: searches in lockstep give what each gives alone', async () => {
+  // toy: a state is a string; children append a or b with fixed log-probabilities
+  const expand1 = (h: { state: string; score: number }) => [{ state: h.state + 'a', score: h.score + Math.log(0.6), done: h.state.length === 2 }, { state: h.state + 'b', score: h.score + Math.log(0.4), done: h.state.length === 2 }];
+  const alone = await Promise.all(['x', 'yy'].map((s) => beamSearch([s], { beamWidth: 2, maxSteps: 5, expand: (live) => live.map(expand1) })));
+  let calls = 0;
+  const together = await beamSearchBatch([['x'], ['yy']], { beamWidth: 2, maxSteps: 5, expand: (lives) => { calls++; return lives.map((live) => live.map(expand1)); } });
+  assert.equal(together.map((r) => r.map((h) => h.state)), alone.map((r) => r.map((h) => h.state)));
+  assert.ok(calls <= 2, `${calls} batched calls`);
+});
+
+t('word vectors: UD-style tokens; an unseen word is aliased to a treebank word of its own cluster', async () => {
+  assert.equal(ewtTokens("I don't know, it's Bush's 3.5"), ['i', 'do', "n't", 'know', ',', 'it', "'s", 'bush', "'s", '0.0']);
+  const r = rng(9);
+  const a = ['cat', 'dog', 'cow', 'pig', 'hen'], b = ['red', 'blue', 'green', 'pink', 'grey'];
+  const docs: string[][] = [];
+  for (let i = 0; i < 3000; i++) { const c = i % 2 ? a : b; docs.push(Array.from({ length: 8 }, () => c[Math.floor(r() * 5)])); }
+  const words = new Vocab(['cat', 'dog', 'cow', 'red', 'blue', 'green']); // pig, hen, pink, grey unseen by the treebank
+  const pre = await pretrainWords(words, docs, 16, { epochs: 3, aliasMinCount: 5, sample: 0 }); // ten words: subsampling would drop nearly every token
+  assert.is(pre.rows.length, words.size * 16);
+  for (const w of ['pig', 'hen']) assert.ok(['cat', 'dog', 'cow'].includes(words.items[pre.aliases.get(w)!]), `${w} -> ${words.items[pre.aliases.get(w)!]}`);
+  for (const w of ['pink', 'grey']) assert.ok(['red', 'blue', 'green'].includes(words.items[pre.aliases.get(w)!]), `${w} -> ${words.items[pre.aliases.get(w)!]}`);
+  assert.not.ok(pre.aliases.has('cat'));
+  assert.ok(pre.rows.subarray(0, 16).every((x) => x === 0), 'NULL row stays zero');
+});
+
+t('dependency tree picture: one arc per word, wrong arcs red', () => {
+  const svg = treeSvg(['I', 'saw', 'it'], ['PRON', 'VERB', 'PRON'], [2, 0, 2], ['nsubj', 'root', 'obj'], { gold: { heads: [2, 0, 1], rels: ['nsubj', 'root', 'obj'] } });
+  assert.match(svg, /^<svg/);
+  assert.is((svg.match(/<path d="M[0-9.]+ [0-9.]+ C/g) ?? []).length, 2);
+  assert.is((svg.match(/stroke="#c0392b"/g) ?? []).length, 1);
+  assert.ok(svg.includes('>nsubj<') && svg.includes('>PRON<'));
+});
+
 t('a tiny tagger + parser trained here beats the left-neighbour baseline by far; kiln parse fills only HEAD, DEPREL, UPOS', async () => {
   const train = readTreebank(DEFAULT_TRAIN).slice(0, 500);
   const dev = readTreebank(DEFAULT_DEV).slice(0, 120);
   const out = mkdtempSync(join(tmpdir(), 'kiln-parser-'));
   const lines: string[] = [];
   try {
-    const m = await trainParser({ train, dev, out, taggerEpochs: 2, parserEpochs: 3, hidden: 64, wordDim: 32, batch: 256, lr: 2e-3, seed: 3, resume: false, log: (l) => lines.push(l) });
+    const m = await trainParser({ train, dev, out, taggerEpochs: 2, parserEpochs: 3, hidden: 64, wordDim: 32, batch: 256, lr: 2e-3, seed: 3, resume: false, log: (l) => lines.push(l), pretrain: false, beamEpochs: 1, beam: 4, beamBatch: 32, beamLr: 1e-4 });
     assert.ok(lines.some((l) => /parser epoch 3\/3 loss [0-9.]+ dev UAS/.test(l)), lines.join('\n'));
+    assert.ok(lines.some((l) => /global epoch 1\/1 loss [0-9.]+ early updates [0-9.]+% dev UAS/.test(l)), lines.join('\n'));
     const r = m.config.results as { dev: { greedy: { uas: number; las: number; upos: number } } };
     // baseline: every word's head is the word before it (the first word is the root)
     let base = 0, n = 0;

@@ -12,5 +12,6 @@ import { realModels } from './real_models.ts';
 import { rnn } from './rnn.ts';
 import { ctc } from './ctc.ts';
 import { hsoftmax } from './hsoftmax.ts';
+import { parser } from './parser.ts';
 
-export const SUITES: Suite[] = [...matmul, ...softmax, ...reduce, ...elementwise, ...depthwise, ...conv, ...train, ...models, ...realModels, ...rnn, ...ctc, ...hsoftmax];
+export const SUITES: Suite[] = [...matmul, ...softmax, ...reduce, ...elementwise, ...depthwise, ...conv, ...train, ...models, ...realModels, ...rnn, ...ctc, ...hsoftmax, ...parser];

@@ -1,5 +1,5 @@
 // `kiln parse [train | eval]` (docs/parser.md). Thin: parse flags, call src/models/parser.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { flag as flagOf, intFlag as intFlagOf, readStdin } from './args.ts';
 import { parseConllu, writeConllu, type ConlluSentence } from '../io/conllu.ts';
 
@@ -11,12 +11,14 @@ export const PARSE_USAGE = `usage: kiln parse [options] < in.conllu > out.conllu
         tags (the default), UPOS replaced by the tagger's; every other column, comment,
         multiword-token and empty-node line is left as it is. --beam: the model's default
   train [--train FILE] [--dev FILE] --out DIR [--tagger-epochs N] [--epochs N] [--hidden N]
-        [--resume]
-        the UPOS tagger, then the parser (greedy, static oracle) on train; dev picks the best
-        epoch. Checkpoints after every epoch; --resume continues an interrupted run in DIR
-  eval GOLD.conllu PRED.conllu [--json]
+        [--beam-epochs N] [--beam N] [--resume]
+        the UPOS tagger, then the parser: local training on the static oracle's decisions, then
+        globally normalised beam training (--beam-epochs, 0 = none) from the best local epoch;
+        dev picks the epochs. Checkpoints after every epoch; --resume continues a run in DIR
+  eval GOLD.conllu PRED.conllu [--json] [--figure FILE.svg [--sentence N]]
         UAS, LAS and UPOS accuracy as the CoNLL 2018 shared task defines them (every word,
-        punctuation included, universal relations), on gold tokenisation
+        punctuation included, universal relations), on gold tokenisation; --figure draws
+        sentence N's predicted tree (default 1), arcs that differ from gold in red
   help`;
 
 export interface ParseIo {
@@ -75,6 +77,9 @@ export async function parseCli(args: string[], io: ParseIo = {}): Promise<number
         hidden: intFlag(rest, '--hidden', d.hidden)!,
         wordDim: d.wordDim, batch: d.batch, lr: d.lr, seed: d.seed,
         limit: intFlag(rest, '--limit'),
+        beamEpochs: rest.includes('--beam-epochs') && flag(rest, '--beam-epochs') === '0' ? 0 : intFlag(rest, '--beam-epochs', d.beamEpochs)!,
+        beam: intFlag(rest, '--beam', d.beam)!,
+        beamBatch: d.beamBatch, beamLr: d.beamLr,
         resume: rest.includes('--resume'),
         log: error,
       });
@@ -89,7 +94,17 @@ export async function parseCli(args: string[], io: ParseIo = {}): Promise<number
         try { text = readFileSync(f, 'utf8'); } catch (e) { throw new Error(`kiln parse eval: cannot read ${f}: ${(e as Error).message}`); }
         return parseConllu(text, { file: f }).map(scoredOf);
       };
-      const s = attachmentScores(read(files[0]), read(files[1]));
+      const gold = read(files[0]), pred = read(files[1]);
+      const s = attachmentScores(gold, pred);
+      const fig = flag(rest, '--figure');
+      if (fig) {
+        const k = (intFlag(rest, '--sentence', 1) ?? 1) - 1;
+        if (k >= pred.length) throw new Error(`kiln parse eval: --sentence ${k + 1} is past the last sentence (${pred.length})`);
+        const { treeSvg } = await import('../models/parser/svg.ts');
+        const p = pred[k], g = gold[k];
+        const right = p.heads.filter((h, i) => h === g.heads[i]).length;
+        writeFileSync(fig, treeSvg(p.forms, p.tags ?? [], p.heads, p.rels, { gold: { heads: g.heads, rels: g.rels }, title: `sentence ${k + 1}: ${right}/${p.forms.length} heads right (red: head or relation differs from gold)` }));
+      }
       if (rest.includes('--json')) write(JSON.stringify(s) + '\n');
       else write(`UAS ${s.uas.toFixed(2)}\nLAS ${s.las.toFixed(2)}\nUPOS ${s.upos.toFixed(2)}\nwords ${s.words}\nsentences ${s.sentences}\n`);
       return 0;

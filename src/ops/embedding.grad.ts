@@ -17,8 +17,26 @@ export const EMBEDDING_ONEHOT_ROWS = 128;
 
 export function recordEmbedding(table: Tensor, ids: Tensor, paddingIdx: number | undefined, y: Tensor): Tensor {
   if (!tracking(table)) return y;
-  return record('embedding', [table, ids], y, ([dy]) => {
-    const [v, d] = table.shape;
+  return record('embedding', [table, ids], y, ([dy]) => [tableGrad(dy!, ids, table.shape[0], table.shape[1], paddingIdx), null]);
+}
+
+/** embeddingBag: every id of a bag gets the bag's upstream row. */
+export function recordEmbeddingBag(table: Tensor, ids: Tensor, y: Tensor): Tensor {
+  if (!tracking(table)) return y;
+  return record('embeddingBag', [table, ids], y, ([dy]) => {
+    const [b, f] = ids.shape, d = table.shape[1];
+    const dy3 = reshape(dy!, [b, 1, d]);
+    const ones = tensor(new Float32Array(f).fill(1), [1, f, 1]);
+    const rep = mul(dy3, ones);
+    const g = tableGrad(rep, ids, table.shape[0], d, undefined);
+    for (const t of [dy3, ones, rep]) t.dispose();
+    return [g, null];
+  });
+}
+
+/** The gradient of a table [v, d] whose rows at `ids` received the rows of dy (ids.shape + [d]). */
+function tableGrad(dy: Tensor, ids: Tensor, v: number, d: number, paddingIdx: number | undefined): Tensor {
+  {
     let g: Tensor;
     if (v <= EMBEDDING_ONEHOT_ROWS) {
       const m = ids.size;
@@ -26,7 +44,7 @@ export function recordEmbedding(table: Tensor, ids: Tensor, paddingIdx: number |
       const cols = range(0, v, 1, 'int32');
       const hot = equal(flat, reshape(cols, [1, v]));
       const hotF = cast(hot, 'float32');
-      const dy2 = reshape(dy!, [m, d]);
+      const dy2 = reshape(dy, [m, d]);
       g = matMul(hotF, dy2, true, false);
       for (const t of [flat, cols, hot, hotF, dy2]) t.dispose();
     } else if (paddingIdx !== undefined) {
@@ -35,10 +53,10 @@ export function recordEmbedding(table: Tensor, ids: Tensor, paddingIdx: number |
       const padT = scalar(paddingIdx, 'int32'), none = scalar(-1, 'int32');
       const isPad = equal(ids, padT);
       const masked = where(isPad, none, ids);
-      g = segmentSumRows(dy!, masked, v);
+      g = segmentSumRows(dy, masked, v);
       for (const t of [padT, none, isPad, masked]) t.dispose();
     } else {
-      g = segmentSumRows(dy!, ids, v);
+      g = segmentSumRows(dy, ids, v);
     }
     if (paddingIdx !== undefined && v <= EMBEDDING_ONEHOT_ROWS) {
       const keep = new Float32Array(v).fill(1);
@@ -48,8 +66,8 @@ export function recordEmbedding(table: Tensor, ids: Tensor, paddingIdx: number |
       g.dispose(); k.dispose();
       g = g2;
     }
-    return [g, null];
-  });
+    return g;
+  }
 }
 
 export function recordSkipGram(wIn: Tensor, wOut: Tensor, center: Tensor, oid: Tensor, dims: [number, number, number, number], loss: Tensor): Tensor {

@@ -8,7 +8,8 @@ import { skipGramProgram } from '../../kernels/embedding.ts';
 import { skipGramSgdProgram, SGD_SPREAD } from '../../kernels/skipgram_sgd.ts';
 import { Variable } from '../autograd/variable.ts';
 import { clone } from './elementwise.ts';
-import { recordEmbedding, recordSkipGram } from './embedding.grad.ts';
+import { recordEmbedding, recordEmbeddingBag, recordSkipGram } from './embedding.grad.ts';
+import { embeddingBagProgram } from '../../kernels/embedding_bag.ts';
 
 export interface EmbeddingOptions {
   /** rows looked up at this id get no gradient (torch's padding_idx) */
@@ -39,6 +40,31 @@ export function embedding(table: Tensor, ids: Tensor, options: EmbeddingOptions 
     return out;
   });
   return recordEmbedding(table, ids, pad === undefined ? undefined : (pad + v) % v, y);
+}
+
+/**
+ * Sums of table rows per bag (torch.nn.functional.embedding_bag, mode 'sum', bags of a fixed
+ * size): table [V, D], ids int32 [B, F] -> [B, D], out[b] = sum_f table[ids[b, f]]. One dispatch,
+ * no [B, F, D] intermediate. An id outside [0, V) adds nothing. The gradient adds each bag's
+ * upstream row into the rows of its ids.
+ */
+export function embeddingBag(table: Tensor, ids: Tensor): Tensor {
+  const op = 'embeddingBag';
+  assertTensor(op, 'table', table);
+  assertTensor(op, 'ids', ids);
+  assertDtype(op, 'table', table, ['float32']);
+  assertDtype(op, 'ids', ids, ['int32']);
+  if (table.rank !== 2) fail(op, `table must be [V, D], got ${fmtShape(table.shape)}; reshape it to 2-D`);
+  if (ids.rank !== 2) fail(op, `ids must be [B, F] (B bags of F ids), got ${fmtShape(ids.shape)}`);
+  const [v, d] = table.shape;
+  const [b, f] = ids.shape;
+  const out = empty([b, d], 'float32');
+  if (out.size) {
+    const e = engine();
+    if (f === 0 || v === 0) e.clear(out.buffer, out.size * 4);
+    else e.dispatch(embeddingBagProgram(b, f, v, d), [table.buffer, ids.buffer], [out.buffer]);
+  }
+  return recordEmbeddingBag(table, ids, checked(out, op));
 }
 
 /**

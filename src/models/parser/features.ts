@@ -1,6 +1,6 @@
 // Sentences, vocabularies and feature rows of the tagger and the parser (docs/parser.md).
 import type { ConlluSentence } from '../../io/conllu.ts';
-import { Vocab, count, normWord, wordShape, NULL_ID, ROOT_ID } from './vocab.ts';
+import { Vocab, count, normWord, wordShape, NULL_ID, ROOT_ID, UNK_ID } from './vocab.ts';
 import { ParseState, extractFeatures, isProjective, oracleActions, FEATURES, WORD_FEATURES, TAG_FEATURES, LABEL_FEATURES } from './transition.ts';
 import type { FeatureGroup } from './mlp.ts';
 
@@ -30,6 +30,16 @@ export interface Vocabs {
   rels: Vocab;
   affixes: Vocab;
   shapes: Vocab;
+  /** words outside `words` -> the id of their nearest word by pre-trained vectors (pretrain.ts) */
+  aliases?: Map<string, number>;
+}
+
+/** The word feature id of a form: its own row, else its alias's, else UNK. */
+export function wordId(v: Vocabs, form: string): number {
+  const w = normWord(form);
+  const id = v.words.id(w, -1);
+  if (id >= 0) return id;
+  return v.aliases?.get(w) ?? UNK_ID;
 }
 
 export function buildVocabs(train: readonly Sentence[], minWordCount = 2): Vocabs {
@@ -73,7 +83,7 @@ export function taggerGroups(v: Vocabs, dims: { word: number; affix: number; sha
 /** Feature rows of every word of `s`: into out[(at + i) * TAGGER_FEATURES ...]. */
 export function taggerFeatures(v: Vocabs, s: Sentence, out: Int32Array, at: number): void {
   const n = s.forms.length;
-  const wid = s.forms.map((f) => v.words.id(normWord(f)));
+  const wid = s.forms.map((f) => wordId(v, f));
   const aff = s.forms.map((f) => affixesOf(f).map((x) => v.affixes.id(x)));
   const shp = s.forms.map((f) => v.shapes.id(wordShape(f)));
   for (let i = 0; i < n; i++) {
@@ -102,7 +112,7 @@ export function tokenIds(v: Vocabs, s: Sentence): { words: Int32Array; tags: Int
   const n = s.forms.length;
   const words = new Int32Array(n + 1), tags = new Int32Array(n + 1);
   words[0] = ROOT_ID; tags[0] = ROOT_ID;
-  for (let i = 0; i < n; i++) { words[i + 1] = v.words.id(normWord(s.forms[i])); tags[i + 1] = v.tags.id(s.tags[i]); }
+  for (let i = 0; i < n; i++) { words[i + 1] = wordId(v, s.forms[i]); tags[i + 1] = v.tags.id(s.tags[i]); }
   return { words, tags };
 }
 

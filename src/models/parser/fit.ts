@@ -92,7 +92,7 @@ export async function scoreRows(model: FeatureMlp, x: Int32Array, n: number, bat
   model.train(false);
   for (let at = 0; at < n; at += batch) {
     const m = Math.min(batch, n - at);
-    const s = kiln.tidy(() => model.forward(model.idTensors(x.subarray(at * F, (at + m) * F), m)));
+    const s = model.scoreTensor(x.subarray(at * F, (at + m) * F), m);
     out.set((await s.data()) as Float32Array, at * C);
     s.dispose();
   }

@@ -37,7 +37,7 @@ export interface ParserModel {
 
 function vocabJson(v: Vocabs): string {
   const strip = (x: Vocab) => x.items.slice(RESERVED.length);
-  return JSON.stringify({ words: strip(v.words), tags: strip(v.tags), rels: v.rels.items, affixes: strip(v.affixes), shapes: strip(v.shapes) });
+  return JSON.stringify({ words: strip(v.words), tags: strip(v.tags), rels: v.rels.items, affixes: strip(v.affixes), shapes: strip(v.shapes), aliases: Object.fromEntries(v.aliases ?? []) });
 }
 
 export function vocabsFromJson(text: string, file = 'vocab.json'): Vocabs {
@@ -48,7 +48,16 @@ export function vocabsFromJson(text: string, file = 'vocab.json'): Vocabs {
     if (!Array.isArray(a) || a.some((x) => typeof x !== 'string')) throw new Error(`${file}: "${k}" must be an array of strings`);
     return a as string[];
   };
-  return { words: new Vocab(list('words')), tags: new Vocab(list('tags')), rels: new Vocab(list('rels'), false), affixes: new Vocab(list('affixes')), shapes: new Vocab(list('shapes')) };
+  const words = new Vocab(list('words'));
+  const aliases = new Map<string, number>();
+  if (o.aliases !== undefined) {
+    if (typeof o.aliases !== 'object' || o.aliases === null || Array.isArray(o.aliases)) throw new Error(`${file}: "aliases" must be an object {word: id}`);
+    for (const [w, id] of Object.entries(o.aliases as Record<string, unknown>)) {
+      if (!(Number.isInteger(id) && (id as number) >= 0 && (id as number) < words.size)) throw new Error(`${file}: alias ${JSON.stringify(w)} -> ${JSON.stringify(id)} is not a word id (0..${words.size - 1})`);
+      aliases.set(w, id as number);
+    }
+  }
+  return { words, tags: new Vocab(list('tags')), rels: new Vocab(list('rels'), false), affixes: new Vocab(list('affixes')), shapes: new Vocab(list('shapes')), aliases };
 }
 
 async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
@@ -82,6 +91,7 @@ export async function loadParserModel(dir = DEFAULT_MODEL): Promise<ParserModel>
   };
   const tagger = load(config.tagger, 'tagger.safetensors');
   const parser = load(config.parser, 'parser.safetensors');
+  parser.precompute();
   return { config, vocabs, tagger, parser };
 }
 

@@ -125,7 +125,7 @@ export async function trainSkipGram(docs: string[][], options: Partial<SkipGramO
   let x = (o.seed * 2654435761) >>> 0 || 1;
   const next = () => { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; return (x >>> 0) / 4294967296; };
   const keepP = Float64Array.from(keep);
-  const kept = new Int32Array(Math.max(1, ...ids.map((d) => d.length)));
+  const kept = new Int32Array(ids.reduce((m, d) => Math.max(m, d.length), 1)); // no spread: a corpus may hold more documents than a call has arguments
   for (let ep = 0; ep < o.epochs; ep++) {
     let fill = 0;
     for (let di = 0; di < ids.length; di++) {
