@@ -2,10 +2,11 @@
 import { memo } from '../src/gpu/memo.ts';
 import { grid, Uniforms, type Program } from '../src/gpu/runtime.ts';
 
-function buildEmbeddingBagProgram(bags: number, f: number, v: number, d: number): Program {
+/** add: 'none', 'row' (one [D] row for every bag) or 'full' ([B, D]) */
+function buildEmbeddingBagProgram(bags: number, f: number, v: number, d: number, add: 'none' | 'row' | 'full' = 'none'): Program {
   const vec4 = d % 4 === 0;
   const dv = vec4 ? d / 4 : d;
-  return { shader: 'embedding_bag', label: 'embeddingBag', defines: { VEC4: vec4 }, workgroups: grid(bags * dv, 64), uniforms: new Uniforms().u32(bags, f, v, dv) };
+  return { shader: 'embedding_bag', label: 'embeddingBag', defines: { VEC4: vec4, ADD: add !== 'none', ADD_ROW: add === 'row' }, workgroups: grid(bags * dv, 64), uniforms: new Uniforms().u32(bags, f, v, dv) };
 }
 
 /** Memoised: the same arguments give the same Program object. */

@@ -70,6 +70,24 @@ t('embeddingBag: sums of rows per bag vs the float64 reference (awkward shapes, 
     kiln.dispose([tT, iT, y, g]);
   }
   expectThrows(() => kiln.embeddingBag(kiln.zeros([2, 2]), kiln.tensor([0, 1], [2], 'int32')), /embeddingBag/, /\[B, F\]/);
+  // add: a [D] row or a [B, D] matrix to start from; its gradient is dy (summed over bags for a row)
+  const table = randArray(7 * 5, 1), idv = randInts(3 * 4, 2, 0, 7);
+  const tT = kiln.tensor(table, [7, 5]), iT = kiln.tensor(idv, [3, 4], 'int32');
+  const row = kiln.tensor(randArray(5, 3), [5]), full = kiln.tensor(randArray(15, 4), [3, 5]);
+  const base = embeddingBagRef(table, 7, 5, idv, 3, 4);
+  const dy = kiln.tensor(randArray(15, 5), [3, 5]);
+  const dyv = await dy.data();
+  for (const add of [row, full]) {
+    const av = await add.data();
+    const y = kiln.embeddingBag(tT, iT, add);
+    expectClose(await y.data(), base.map((x, i) => x + av[add.rank === 1 ? i % 5 : i]), { rtol: 1e-6, atol: 1e-6 }, `add ${add.shape}`);
+    const [gt, ga] = kiln.grads((t: kiln.Tensor, a: kiln.Tensor) => kiln.embeddingBag(t, iT, a))([tT, add], dy);
+    const want = add.rank === 1 ? Array.from({ length: 5 }, (_, j) => dyv[j] + dyv[5 + j] + dyv[10 + j]) : Array.from(dyv);
+    expectClose(await ga.data(), want, { rtol: 1e-5, atol: 1e-5 }, `grad of add ${add.shape}`);
+    kiln.dispose([y, gt, ga]);
+  }
+  expectThrows(() => kiln.embeddingBag(tT, iT, kiln.zeros([4])), /embeddingBag/, /add must be \[5\] or \[3, 5\]/);
+  kiln.dispose([tT, iT, row, full, dy]);
 });
 
 function sgData(b: number, k: number, v: number, d: number, seed: number) {

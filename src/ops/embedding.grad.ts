@@ -2,7 +2,8 @@
 // each table row sums its contributions in a fixed order, no float atomics). Not differentiable again.
 import { empty, engine, type Tensor } from '../tensor.ts';
 import { record, tracking } from '../autograd/tape.ts';
-import { mul, equal, cast, where } from './elementwise.ts';
+import { mul, equal, cast, where, clone } from './elementwise.ts';
+import { sum } from './reduce.ts';
 import { tensor, range, scalar } from './creation.ts';
 import { reshape } from './movement.ts';
 import { matMul } from './matmul.ts';
@@ -20,17 +21,22 @@ export function recordEmbedding(table: Tensor, ids: Tensor, paddingIdx: number |
   return record('embedding', [table, ids], y, ([dy]) => [tableGrad(dy!, ids, table.shape[0], table.shape[1], paddingIdx), null]);
 }
 
-/** embeddingBag: every id of a bag gets the bag's upstream row. */
-export function recordEmbeddingBag(table: Tensor, ids: Tensor, y: Tensor): Tensor {
-  if (!tracking(table)) return y;
-  return record('embeddingBag', [table, ids], y, ([dy]) => {
+/** embeddingBag: every id of a bag gets the bag's upstream row; `add` gets it as it is (summed over bags for a [D] row). */
+export function recordEmbeddingBag(table: Tensor, ids: Tensor, add: Tensor | undefined, y: Tensor): Tensor {
+  if (!tracking(table, ...(add ? [add] : []))) return y;
+  return record('embeddingBag', add ? [table, ids, add] : [table, ids], y, ([dy], needs) => {
     const [b, f] = ids.shape, d = table.shape[1];
-    const dy3 = reshape(dy!, [b, 1, d]);
-    const ones = tensor(new Float32Array(f).fill(1), [1, f, 1]);
-    const rep = mul(dy3, ones);
-    const g = tableGrad(rep, ids, table.shape[0], d, undefined);
-    for (const t of [dy3, ones, rep]) t.dispose();
-    return [g, null];
+    let g: Tensor | null = null;
+    if (needs[0]) {
+      const dy3 = reshape(dy!, [b, 1, d]);
+      const ones = tensor(new Float32Array(f).fill(1), [1, f, 1]);
+      const rep = mul(dy3, ones);
+      g = tableGrad(rep, ids, table.shape[0], d, undefined);
+      for (const t of [dy3, ones, rep]) t.dispose();
+    }
+    if (!add) return [g, null];
+    const ga = needs[2] ? (add.rank === 1 ? sum(dy!, 0) : clone(dy!)) : null;
+    return [g, null, ga];
   });
 }
 

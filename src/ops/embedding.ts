@@ -44,11 +44,12 @@ export function embedding(table: Tensor, ids: Tensor, options: EmbeddingOptions 
 
 /**
  * Sums of table rows per bag (torch.nn.functional.embedding_bag, mode 'sum', bags of a fixed
- * size): table [V, D], ids int32 [B, F] -> [B, D], out[b] = sum_f table[ids[b, f]]. One dispatch,
- * no [B, F, D] intermediate. An id outside [0, V) adds nothing. The gradient adds each bag's
- * upstream row into the rows of its ids.
+ * size): table [V, D], ids int32 [B, F] -> [B, D], out[b] = add[b] + sum_f table[ids[b, f]]. One
+ * dispatch, no [B, F, D] intermediate. `add` (optional) is [B, D] or one [D] row for every bag (a
+ * bias, or the sum of another table's bags). An id outside [0, V) adds nothing. The gradient adds
+ * each bag's upstream row into the rows of its ids (and passes it to `add`).
  */
-export function embeddingBag(table: Tensor, ids: Tensor): Tensor {
+export function embeddingBag(table: Tensor, ids: Tensor, add?: Tensor): Tensor {
   const op = 'embeddingBag';
   assertTensor(op, 'table', table);
   assertTensor(op, 'ids', ids);
@@ -58,13 +59,21 @@ export function embeddingBag(table: Tensor, ids: Tensor): Tensor {
   if (ids.rank !== 2) fail(op, `ids must be [B, F] (B bags of F ids), got ${fmtShape(ids.shape)}`);
   const [v, d] = table.shape;
   const [b, f] = ids.shape;
+  let mode: 'none' | 'row' | 'full' = 'none';
+  if (add !== undefined) {
+    assertTensor(op, 'add', add);
+    assertDtype(op, 'add', add, ['float32']);
+    if (add.rank === 1 && add.shape[0] === d) mode = 'row';
+    else if (add.rank === 2 && add.shape[0] === b && add.shape[1] === d) mode = 'full';
+    else fail(op, `add must be [${d}] or [${b}, ${d}] for ${b} bags of a table of width ${d}, got ${fmtShape(add.shape)}`);
+  }
   const out = empty([b, d], 'float32');
   if (out.size) {
     const e = engine();
-    if (f === 0 || v === 0) e.clear(out.buffer, out.size * 4);
-    else e.dispatch(embeddingBagProgram(b, f, v, d), [table.buffer, ids.buffer], [out.buffer]);
+    if ((f === 0 || v === 0) && mode === 'none') e.clear(out.buffer, out.size * 4);
+    else e.dispatch(embeddingBagProgram(b, f, v, d, mode), mode === 'none' ? [table.buffer, ids.buffer] : [table.buffer, ids.buffer, add!.buffer], [out.buffer]);
   }
-  return recordEmbeddingBag(table, ids, checked(out, op));
+  return recordEmbeddingBag(table, ids, add, checked(out, op));
 }
 
 /**

@@ -105,12 +105,12 @@ export class FeatureMlp extends Module {
     if (!this.bags) return kiln.tidy(() => this.forward(this.idTensors(x, rows)));
     const F = this.features;
     return kiln.noGrad(() => kiln.tidy(() => {
-      let pre: Tensor = this.hiddenBias;
+      let pre: Tensor = this.hiddenBias; // each chunk's bags add onto the previous sum (the first onto the bias row)
       for (const b of this.bags!) {
         const k = b.cols.length;
         const ids = new Int32Array(rows * k);
         for (let r = 0; r < rows; r++) for (let j = 0; j < k; j++) ids[r * k + j] = x[r * F + b.cols[j]] + b.base[j];
-        pre = kiln.add(pre, kiln.embeddingBag(b.table, kiln.tensor(ids, [rows, k], 'int32')));
+        pre = kiln.embeddingBag(b.table, kiln.tensor(ids, [rows, k], 'int32'), pre);
       }
       return this.outputLayer.forward(kiln.relu(pre));
     }));

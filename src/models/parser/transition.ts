@@ -13,42 +13,45 @@ export function leftArc(label: number): number { return 1 + label; }
 export function rightArc(label: number, labels: number): number { return 1 + labels + label; }
 export function actionCount(labels: number): number { return 1 + 2 * labels; }
 
-/** One parser configuration. Arrays are indexed by token (0 = root, 1..n = words). */
+/**
+ * One parser configuration. Tokens are 0 = root, 1..n = words. All arrays live in one Int32Array
+ * (a beam clones thousands of states a step): [stack | heads | labels | lc1 | lc2 | rc1 | rc2],
+ * n + 1 entries each; -1 = none.
+ */
 export class ParseState {
   readonly n: number;
-  stack: Int32Array;
+  readonly buf: Int32Array;
   sp: number;
   /** next buffer word (n + 1 = empty) */
   bi: number;
-  heads: Int32Array;
-  labels: Int32Array;
-  /** leftmost, second-leftmost, rightmost, second-rightmost child (-1 = none) */
-  lc1: Int32Array; lc2: Int32Array; rc1: Int32Array; rc2: Int32Array;
   /** actions taken so far */
   steps: number;
 
   constructor(n: number, from?: ParseState) {
     this.n = n;
     if (from) {
-      this.stack = from.stack.slice(); this.sp = from.sp; this.bi = from.bi;
-      this.heads = from.heads.slice(); this.labels = from.labels.slice();
-      this.lc1 = from.lc1.slice(); this.lc2 = from.lc2.slice(); this.rc1 = from.rc1.slice(); this.rc2 = from.rc2.slice();
-      this.steps = from.steps;
+      this.buf = from.buf.slice(); this.sp = from.sp; this.bi = from.bi; this.steps = from.steps;
       return;
     }
-    this.stack = new Int32Array(n + 1); this.sp = 1; this.bi = 1;
-    this.heads = new Int32Array(n + 1).fill(-1); this.labels = new Int32Array(n + 1).fill(-1);
-    this.lc1 = new Int32Array(n + 1).fill(-1); this.lc2 = new Int32Array(n + 1).fill(-1);
-    this.rc1 = new Int32Array(n + 1).fill(-1); this.rc2 = new Int32Array(n + 1).fill(-1);
-    this.steps = 0;
+    this.buf = new Int32Array(7 * (n + 1)).fill(-1);
+    this.buf[0] = 0; this.sp = 1; this.bi = 1; this.steps = 0;
   }
 
   clone(): ParseState { return new ParseState(this.n, this); }
 
+  /** heads[t] of every token (-1 = none yet) */
+  get heads(): Int32Array { return this.buf.subarray(this.n + 1, 2 * (this.n + 1)); }
+  /** labels[t] of every token (-1 = none yet) */
+  get labels(): Int32Array { return this.buf.subarray(2 * (this.n + 1), 3 * (this.n + 1)); }
+  head(t: number): number { return this.buf[this.n + 1 + t]; }
+  label(t: number): number { return this.buf[2 * (this.n + 1) + t]; }
+  /** k: 0 = leftmost, 1 = second leftmost, 2 = rightmost, 3 = second rightmost child of t (-1 = none) */
+  child(t: number, k: number): number { return t < 0 ? -1 : this.buf[(3 + k) * (this.n + 1) + t]; }
+
   get done(): boolean { return this.bi > this.n && this.sp === 1; }
 
   /** the i-th token from the top of the stack (0 = top), -1 if none */
-  s(i: number): number { return this.sp - 1 - i >= 0 ? this.stack[this.sp - 1 - i] : -1; }
+  s(i: number): number { return this.sp - 1 - i >= 0 ? this.buf[this.sp - 1 - i] : -1; }
   /** the i-th word of the buffer (0 = front), -1 if none */
   b(i: number): number { return this.bi + i <= this.n ? this.bi + i : -1; }
 
@@ -62,20 +65,21 @@ export class ParseState {
   }
 
   apply(action: number, labels: number): void {
+    const m = this.n + 1, u = this.buf;
     if (action === SHIFT) {
       if (!this.canShift()) throw new Error('ParseState: SHIFT with an empty buffer');
-      this.stack[this.sp++] = this.bi++;
+      u[this.sp++] = this.bi++;
     } else if (action <= labels) {
       if (!this.canLeft()) throw new Error('ParseState: LEFT-ARC needs two words on the stack');
-      const s1 = this.stack[this.sp - 1], s2 = this.stack[this.sp - 2];
-      this.heads[s2] = s1; this.labels[s2] = action - 1;
-      this.lc2[s1] = this.lc1[s1]; this.lc1[s1] = s2; // arc-standard adds left children outwards
-      this.stack[this.sp - 2] = s1; this.sp--;
+      const s1 = u[this.sp - 1], s2 = u[this.sp - 2];
+      u[m + s2] = s1; u[2 * m + s2] = action - 1;
+      u[4 * m + s1] = u[3 * m + s1]; u[3 * m + s1] = s2; // arc-standard adds left children outwards
+      u[this.sp - 2] = s1; this.sp--;
     } else {
       if (!this.canRight()) throw new Error('ParseState: RIGHT-ARC needs two tokens on the stack (the root only once the buffer is empty)');
-      const s1 = this.stack[this.sp - 1], s2 = this.stack[this.sp - 2];
-      this.heads[s1] = s2; this.labels[s1] = action - 1 - labels;
-      this.rc2[s2] = this.rc1[s2]; this.rc1[s2] = s1; // and right children outwards
+      const s1 = u[this.sp - 1], s2 = u[this.sp - 2];
+      u[m + s1] = s2; u[2 * m + s1] = action - 1 - labels;
+      u[6 * m + s2] = u[5 * m + s2]; u[5 * m + s2] = s1; // and right children outwards
       this.sp--;
     }
     this.steps++;
@@ -137,14 +141,13 @@ export const NULL_ID = 0, UNK_ID = 1, ROOT_ID = 2;
  */
 export function extractFeatures(st: ParseState, wordIds: ArrayLike<number>, tagIds: ArrayLike<number>, out: Int32Array, at: number): void {
   const tok = TOKENS;
-  const s1 = st.s(0), s2 = st.s(1), s3 = st.s(2);
-  tok[0] = s1; tok[1] = s2; tok[2] = s3; tok[3] = st.b(0); tok[4] = st.b(1); tok[5] = st.b(2);
-  const ch = (t: number, arr: Int32Array) => (t >= 0 ? arr[t] : -1);
+  const s1 = st.s(0), s2 = st.s(1);
+  tok[0] = s1; tok[1] = s2; tok[2] = st.s(2); tok[3] = st.b(0); tok[4] = st.b(1); tok[5] = st.b(2);
   let k = 6;
   for (const s of [s1, s2]) {
-    const l1 = ch(s, st.lc1), r1 = ch(s, st.rc1);
-    tok[k++] = l1; tok[k++] = r1; tok[k++] = ch(s, st.lc2); tok[k++] = ch(s, st.rc2);
-    tok[k++] = ch(l1, st.lc1); tok[k++] = ch(r1, st.rc1);
+    const l1 = st.child(s, 0), r1 = st.child(s, 2);
+    tok[k++] = l1; tok[k++] = r1; tok[k++] = st.child(s, 1); tok[k++] = st.child(s, 3);
+    tok[k++] = st.child(l1, 0); tok[k++] = st.child(r1, 2);
   }
   for (let i = 0; i < 18; i++) {
     const t = tok[i];
@@ -153,7 +156,7 @@ export function extractFeatures(st: ParseState, wordIds: ArrayLike<number>, tagI
   }
   for (let i = 0; i < 12; i++) {
     const t = tok[6 + i];
-    out[at + 36 + i] = t < 0 ? NULL_ID : 1 + st.labels[t];
+    out[at + 36 + i] = t < 0 ? NULL_ID : 1 + st.label(t);
   }
 }
 const TOKENS = new Int32Array(18);
