@@ -15,6 +15,12 @@ export interface FitSpec {
   seed: number;
   /** first epoch to run (resuming: the ones before are done) */
   startEpoch?: number;
+  /**
+   * weight of a self-normalisation term mean(logsumexp(scores)^2) (Devlin et al. 2014): the raw
+   * scores become log-probabilities themselves, so a globally normalised model (summed raw scores)
+   * starts from the local model's beam instead of from arbitrary per-state offsets. 0 = none.
+   */
+  selfNormalize?: number;
 }
 
 export interface FitProgress { epoch: number; epochs: number; step: number; steps: number; loss: number; rowsPerSec: number; etaSec: number }
@@ -60,7 +66,12 @@ export async function fitMlp(model: FeatureMlp, x: Int32Array, y: Int32Array, sp
         const loss = kiln.tidy(() => {
           const ids = model.idTensors(bx, m);
           const Y = kiln.tensor(by.subarray(0, m * C), [m, C]);
-          return opt.minimize(() => kiln.softmaxCrossEntropy(Y, model.forward(ids)), { returnCost: true, varList: params })!;
+          const alpha = spec.selfNormalize ?? 0;
+          return opt.minimize(() => {
+            const logits = model.forward(ids);
+            const ce = kiln.softmaxCrossEntropy(Y, logits);
+            return alpha > 0 ? kiln.add(ce, kiln.mul(kiln.mean(kiln.square(kiln.logSumExp(logits, 1))), alpha)) : ce;
+          }, { returnCost: true, varList: params })!;
         });
         pending.push(loss);
         step++;

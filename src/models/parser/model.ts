@@ -11,7 +11,8 @@ import { FeatureMlp, type MlpSpec } from './mlp.ts';
 import { Vocab, RESERVED } from './vocab.ts';
 import type { Vocabs } from './features.ts';
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The repo root, from src/models/parser/ or from a bundle in dist/node/. */
+export const ROOT = ['../../..', '../..'].map((p) => resolve(dirname(fileURLToPath(import.meta.url)), p)).find((p) => existsSync(join(p, 'package.json'))) ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const DEFAULT_MODEL = join(ROOT, 'models/parser');
 export const DEFAULT_TRAIN = join(ROOT, 'data/ud-english-ewt/en_ewt-ud-train.conllu.gz');
 export const DEFAULT_DEV = join(ROOT, 'data/ud-english-ewt/en_ewt-ud-dev.conllu.gz');

@@ -49,9 +49,11 @@ export interface ParserTrainOptions {
   /** sentences per global-training step */
   beamBatch?: number;
   beamLr?: number;
+  /** self-normalisation weight of the local training (fit.ts), so global training starts from the local beam */
+  selfNormalize?: number;
 }
 
-export const PARSER_TRAIN_DEFAULTS = { taggerEpochs: 6, parserEpochs: 10, hidden: 256, wordDim: 48, batch: 1024, lr: 1e-3, seed: 1, beamEpochs: 1, beam: 8, beamBatch: 64, beamLr: 2e-4 };
+export const PARSER_TRAIN_DEFAULTS = { taggerEpochs: 6, parserEpochs: 10, hidden: 256, wordDim: 48, batch: 1024, lr: 1e-3, seed: 1, beamEpochs: 2, beam: 8, beamBatch: 64, beamLr: 2e-4 };
 
 interface TrainState { stage: 'tagger' | 'parser' | 'global' | 'done'; epoch: number; bestLas: number; bestEpoch: number; history: Record<string, unknown>[] }
 
@@ -142,7 +144,7 @@ export async function trainParser(o: ParserTrainOptions): Promise<ParserModel> {
   const parserSpec: MlpSpec = { groups: parserGroups(vocabs, { word: o.wordDim, tag: 24, label: 24 }), hidden: o.hidden, outputs: actionCount(vocabs.rels.size), dropout: 0.2, seed: o.seed + 1 };
   const config: ParserConfig = {
     format: 'kiln-parser/1', tagger: taggerSpec, parser: parserSpec, normalization: 'local', beam: 1,
-    settings: { pretrain: o.pretrain ?? true, taggerEpochs: o.taggerEpochs, parserEpochs: o.parserEpochs, hidden: o.hidden, wordDim: o.wordDim, batch: o.batch, lr: o.lr, seed: o.seed, trainSentences: train.length },
+    settings: { pretrain: o.pretrain ?? true, selfNormalize: o.selfNormalize ?? 0.1, taggerEpochs: o.taggerEpochs, parserEpochs: o.parserEpochs, hidden: o.hidden, wordDim: o.wordDim, batch: o.batch, lr: o.lr, seed: o.seed, trainSentences: train.length },
   };
   const model: ParserModel = { config, vocabs, tagger: new FeatureMlp(taggerSpec), parser: new FeatureMlp(parserSpec) };
   if (vecRows) for (const m of [model.tagger, model.parser]) { const t = kiln.tensor(vecRows, [vocabs.words.size, o.wordDim]); m.tables[0].weight.assign(t); t.dispose(); }
@@ -198,7 +200,7 @@ export async function trainParser(o: ParserTrainOptions): Promise<ParserModel> {
     if (state.epoch > 0 && existsSync(parCkpt)) await kiln.loadCheckpoint(parCkpt, { variables: model.parser.stateDict(), optimizer: opt });
     else state.epoch = 0;
     const bestPath = join(o.out, 'parser.best.safetensors');
-    await fitMlp(model.parser, ex.x, ex.y, { epochs: o.parserEpochs, batch: o.batch, lr: o.lr, l2: 1e-5, seed: o.seed + 1, startEpoch: state.epoch }, {
+    await fitMlp(model.parser, ex.x, ex.y, { epochs: o.parserEpochs, batch: o.batch, lr: o.lr, l2: 1e-5, seed: o.seed + 1, startEpoch: state.epoch, selfNormalize: o.selfNormalize ?? 0.1 }, {
       optimizer: opt,
       onProgress: (p) => throttle(progressLine('parser', p)),
       onEpoch: async (ep, loss) => {
