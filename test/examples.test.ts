@@ -5,6 +5,7 @@ import { observeTensors } from '../src/tensor.ts';
 import { basics } from '../examples/basics.ts';
 import { trainMlp } from '../examples/train_mlp.ts';
 import { keyboardExample } from '../examples/keyboard_decoder.ts';
+import { parserExample } from '../examples/parser.ts';
 
 const t = suite('examples');
 
@@ -36,6 +37,20 @@ t('examples/keyboard_decoder.ts decodes a noisy tapped sentence, completes, pred
   assert.ok(r.completion.includes('meeting'), `completions of "meet": ${r.completion}`);
   assert.ok(r.predictions.includes('you'), `after "thank": ${r.predictions}`);
   assert.is(r.user[0], 'kiln');
+});
+
+t('examples/parser.ts tags and parses a sentence into one tree with the verb at the root', async () => {
+  const lines: string[] = [];
+  const { result, leaked } = await observeTensors(() => parserExample('I saw the cat on the mat .', (...m) => lines.push(m.map(String).join(' '))));
+  const out = lines.join('\n');
+  assert.is(result.heads.filter((h) => h === 0).length, 1, out);
+  assert.is(result.heads[result.heads.indexOf(0)], 0);
+  assert.is(result.forms[result.heads.indexOf(0)], 'saw', out);
+  assert.is(result.tags[1], 'VERB', out);
+  assert.is(result.heads[3], 2, out); // cat <- saw
+  assert.is(result.rels[3].split(':')[0], 'obj', out);
+  assert.match(result.svg, /^<svg/);
+  assert.is(leaked.length, 0, leaked.map(String).join(', '));
 });
 
 t.run();

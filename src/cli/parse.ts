@@ -11,7 +11,7 @@ export const PARSE_USAGE = `usage: kiln parse [options] < in.conllu > out.conllu
         tags (the default), UPOS replaced by the tagger's; every other column, comment,
         multiword-token and empty-node line is left as it is. --beam: the model's default
   train [--train FILE] [--dev FILE] --out DIR [--tagger-epochs N] [--epochs N] [--hidden N]
-        [--beam-epochs N] [--beam N] [--resume]
+        [--beam-epochs N] [--beam N] [--self-normalize W] [--no-vectors] [--resume]
         the UPOS tagger, then the parser: local training on the static oracle's decisions, then
         globally normalised beam training (--beam-epochs, 0 = none) from the best local epoch;
         dev picks the epochs. Checkpoints after every epoch; --resume continues a run in DIR
@@ -29,6 +29,13 @@ export interface ParseIo {
 
 const flag = (args: string[], name: string) => flagOf('parse', args, name);
 const intFlag = (args: string[], name: string, def?: number) => intFlagOf('parse', args, name, def);
+function numFlag(args: string[], name: string, def: number): number {
+  const v = flag(args, name);
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!(Number.isFinite(n) && n >= 0)) throw new Error(`kiln parse: ${name} must be a number >= 0, got ${JSON.stringify(v)}`);
+  return n;
+}
 
 /** Fills HEAD, DEPREL (and UPOS with predicted tags) of the sentences in place. */
 export async function parseConlluSentences(sentences: ConlluSentence[], o: { model?: string; beam?: number; tags?: 'gold' | 'predicted' } = {}): Promise<void> {
@@ -80,6 +87,8 @@ export async function parseCli(args: string[], io: ParseIo = {}): Promise<number
         beamEpochs: rest.includes('--beam-epochs') && flag(rest, '--beam-epochs') === '0' ? 0 : intFlag(rest, '--beam-epochs', d.beamEpochs)!,
         beam: intFlag(rest, '--beam', d.beam)!,
         beamBatch: d.beamBatch, beamLr: d.beamLr,
+        pretrain: !rest.includes('--no-vectors'),
+        selfNormalize: numFlag(rest, '--self-normalize', 0.1),
         resume: rest.includes('--resume'),
         log: error,
       });

@@ -56,14 +56,14 @@ export async function parseSentences(model: FeatureMlp, v: Vocabs, sentences: re
   // chunks of similar length: every step of a chunk is one batch, and a chunk runs 2 * (its longest) steps
   const order = sentences.map((s, i) => i).sort((a, b) => sentences[a].forms.length - sentences[b].forms.length);
   const chunk = o.chunk ?? Math.max(32, Math.floor(2048 / beam));
-  const feats = new Int32Array(chunk * beam * FEATURES);
-  for (let c = 0; c < order.length; c += chunk) {
+  const runChunk = async (c: number) => {
+    const feats = new Int32Array(chunk * beam * FEATURES);
     const idx = order.slice(c, c + chunk).filter((i) => sentences[i].forms.length > 0);
     for (const i of order.slice(c, c + chunk)) if (!sentences[i].forms.length) out[i] = { heads: [], rels: [], actions: [], score: 0 };
-    if (!idx.length) continue;
+    if (!idx.length) return;
     const ids = idx.map((i) => tokenIds(v, sentences[i]));
     const lens = idx.map((i) => sentences[i].forms.length);
-    const maxSteps = 2 * Math.max(...lens);
+    const maxSteps = 2 * lens.reduce((m, x) => Math.max(m, x), 0);
     const results = await beamSearchBatch<ParseNode>(idx.map((_, k) => [{ parent: null, action: -1, st: new ParseState(lens[k]) }]), {
       beamWidth: beam,
       maxSteps,
@@ -86,7 +86,12 @@ export async function parseSentences(model: FeatureMlp, v: Vocabs, sentences: re
       const heads = Array.from(st.heads.subarray(1));
       out[idx[k]] = { heads, rels: Array.from(st.labels.subarray(1), (l) => v.rels.items[l]), actions: actionsOf(best.state), score: best.score };
     });
-  }
+  };
+  // Two chunks in flight: one chunk's JavaScript (features, pruning) runs while the GPU scores the
+  // other's states, instead of each waiting for the other.
+  let next = 0;
+  const worker = async () => { while (next < order.length) { const c = next; next += chunk; await runChunk(c); } };
+  await Promise.all([worker(), worker()]);
   return out;
 }
 
