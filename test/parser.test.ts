@@ -20,6 +20,9 @@ import { beamSearch, beamSearchBatch } from '../src/decode/beam.ts';
 import { treeSvg } from '../src/models/parser/svg.ts';
 import { ewtTokens, pretrainWords } from '../src/models/parser/pretrain.ts';
 import { Vocab } from '../src/models/parser/vocab.ts';
+import { buildVocabs, parserGroups } from '../src/models/parser/features.ts';
+import { actionCount } from '../src/models/parser/transition.ts';
+import { parseSentences } from '../src/models/parser/parse.ts';
 
 const t = suite('parser');
 
@@ -151,6 +154,50 @@ t('attachment scores: UAS, LAS on universal relations, UPOS; tokenisation must m
   assert.is(s.words, 3);
   assert.ok(Math.abs(s.uas - 200 / 3) < 1e-9 && Math.abs(s.las - 200 / 3) < 1e-9 && Math.abs(s.upos - 200 / 3) < 1e-9);
   assert.throws(() => attachmentScores(gold, [{ ...pred[0], forms: ['a', 'b'] }]), /gold tokenisation/);
+});
+
+t('kiln parse train resumes after an interruption from the last finished epoch', async () => {
+  const train = readTreebank(DEFAULT_TRAIN).slice(0, 200);
+  const dev = readTreebank(DEFAULT_DEV).slice(0, 40);
+  const out = mkdtempSync(join(tmpdir(), 'kiln-parser-resume-'));
+  const opts = { train, dev, out, taggerEpochs: 1, parserEpochs: 2, hidden: 32, wordDim: 16, batch: 256, lr: 2e-3, seed: 5, pretrain: false, beamEpochs: 0, beam: 2 };
+  try {
+    const first: string[] = [];
+    let stopped = false;
+    try {
+      await trainParser({ ...opts, resume: false, log: (l) => { first.push(l); if (/parser epoch 2\/2 loss/.test(l)) throw new Error('interrupted'); } }); // at epoch 2's line: epoch 1 is saved, epoch 2 not yet
+    } catch (e) { stopped = (e as Error).message === 'interrupted'; }
+    assert.ok(stopped, first.join('\n'));
+    assert.ok(existsSync(join(out, 'train-state.json')) && existsSync(join(out, 'parser.ckpt.safetensors')));
+    const second: string[] = [];
+    const m = await trainParser({ ...opts, resume: true, log: (l) => second.push(l) });
+    assert.ok(second.some((l) => /resuming: parser after epoch 1/.test(l)), second.join('\n'));
+    assert.ok(first.some((l) => /parser epoch 1\/2 loss/.test(l)));
+    assert.not.ok(second.some((l) => /tagger epoch|parser epoch 1\/2 loss/.test(l)), second.join('\n'));
+    assert.ok(second.some((l) => /parser epoch 2\/2 loss/.test(l)), second.join('\n'));
+    assert.ok(existsSync(join(out, 'parser.safetensors')) && !existsSync(join(out, 'train-state.json')));
+    disposeParserModel(m);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+t('parsing again and again keeps GPU memory flat (greedy and beam, dense and precomputed scorer)', async () => {
+  const train = readTreebank(DEFAULT_TRAIN).slice(0, 60);
+  const v = buildVocabs(train);
+  const m = new FeatureMlp({ groups: parserGroups(v, { word: 8, tag: 4, label: 4 }), hidden: 16, outputs: actionCount(v.rels.size), dropout: 0, seed: 1 });
+  m.train(false);
+  const sents = train.slice(0, 20);
+  for (const pre of [false, true]) {
+    if (pre) m.precompute();
+    await parseSentences(m, v, sents, { beam: 3 });
+    const before = kiln.memory();
+    for (let i = 0; i < 3; i++) for (const beam of [1, 3]) await parseSentences(m, v, sents, { beam, chunk: 7 });
+    const after = kiln.memory();
+    assert.is(after.numTensors, before.numTensors, `tensors ${before.numTensors} -> ${after.numTensors} (precomputed ${pre})`);
+    assert.ok(after.numBytes <= before.numBytes, `bytes ${before.numBytes} -> ${after.numBytes}`);
+  }
+  m.dispose();
 });
 
 t('FeatureMlp: the precomputed path (embeddingBag chunks) scores like the dense network', async () => {
