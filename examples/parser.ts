@@ -14,7 +14,7 @@ export async function parserExample(sentence = 'The parser reads every word of t
   try {
     const forms = sentence.split(/\s+/).filter(Boolean);
     const [tags] = await tagSentences(model.tagger, model.vocabs, [{ forms, tags: [] }]);
-    const [tree] = await parseSentences(model.parser, model.vocabs, [{ forms, tags }], { beam: 8, normalization: model.config.normalization });
+    const [tree] = await parseSentences(model.parser, model.vocabs, [{ forms, tags }], { beam: 8, normalization: model.config.normalization, system: model.config.system });
     forms.forEach((f, i) => {
       const h = tree.heads[i];
       log(`${String(i + 1).padStart(2)} ${f.padEnd(10)} ${tags[i].padEnd(6)} <-${tree.rels[i].padEnd(10)} ${h === 0 ? 'ROOT' : `${h} ${forms[h - 1]}`}`);

@@ -30,7 +30,7 @@ if (fig) {
   const k = Number(arg('--sentence') ?? 2) - 1;
   const s = dev[k];
   const [tags] = await tagSentences(model.tagger, model.vocabs, [s]);
-  const [t] = await parseSentences(model.parser, model.vocabs, [{ forms: s.forms, tags }], { beam: model.config.beam, normalization: model.config.normalization });
+  const [t] = await parseSentences(model.parser, model.vocabs, [{ forms: s.forms, tags }], { beam: model.config.beam, normalization: model.config.normalization, system: model.config.system });
   const right = t.heads.filter((h, i) => h === s.heads![i]).length;
   writeFileSync(fig, treeSvg(s.forms, tags, t.heads, t.rels, { gold: { heads: s.heads!, rels: s.rels! }, title: `EWT dev sentence ${k + 1}, beam ${model.config.beam}: ${right}/${s.forms.length} heads right (red: differs from gold)` }));
   console.log(`wrote ${fig}`);

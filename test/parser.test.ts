@@ -90,7 +90,7 @@ function crosses(heads: number[]): boolean {
   return arcs.some(([a, b]) => arcs.some(([c, d]) => a < c && c < b && b < d));
 }
 
-t('arc-standard: the oracle rebuilds every projective tree in 2n legal actions; non-projective trees are refused', () => {
+t('arc-standard and arc-hybrid: the oracle rebuilds every projective tree in 2n legal actions; non-projective trees are refused', () => {
   const r = rng(5);
   let proj = 0, non = 0;
   for (let trial = 0; trial < 400; trial++) {
@@ -104,13 +104,22 @@ t('arc-standard: the oracle rebuilds every projective tree in 2n legal actions; 
       continue;
     }
     proj++;
-    const acts = oracleActions(heads, labels, 3);
-    assert.is(acts.length, 2 * n);
-    const st = new ParseState(n);
-    for (const a of acts) { assert.ok(st.legal(a, 3)); st.apply(a, 3); }
-    assert.ok(st.done);
-    assert.equal(Array.from(st.heads.subarray(1)), heads);
-    assert.equal(Array.from(st.labels.subarray(1)), labels);
+    for (const system of ['arc-standard', 'arc-hybrid'] as const) {
+      const acts = oracleActions(heads, labels, 3, system);
+      assert.is(acts.length, 2 * n);
+      const st = new ParseState(n, undefined, system);
+      for (const a of acts) { assert.ok(st.legal(a, 3)); st.apply(a, 3); }
+      assert.ok(st.done);
+      assert.equal(Array.from(st.heads.subarray(1)), heads, system);
+      assert.equal(Array.from(st.labels.subarray(1)), labels, system);
+      // the children the features read match the tree
+      for (let t = 0; t <= n; t++) {
+        const kids = heads.map((h, i) => (h === t ? i + 1 : -1)).filter((k) => k >= 0);
+        const left = kids.filter((k) => k < t), right = kids.filter((k) => k > t);
+        assert.is(st.child(t, 0), left.length ? left[0] : -1, `${system} lc1 of ${t}`);
+        assert.is(st.child(t, 2), right.length ? right[right.length - 1] : -1, `${system} rc1 of ${t}`);
+      }
+    }
   }
   assert.ok(proj > 50 && non > 50, `${proj} projective, ${non} not`);
 });

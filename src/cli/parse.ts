@@ -11,7 +11,8 @@ export const PARSE_USAGE = `usage: kiln parse [options] < in.conllu > out.conllu
         tags (the default), UPOS replaced by the tagger's; every other column, comment,
         multiword-token and empty-node line is left as it is. --beam: the model's default
   train [--train FILE] [--dev FILE] --out DIR [--tagger-epochs N] [--epochs N] [--hidden N]
-        [--beam-epochs N] [--beam N] [--self-normalize W] [--no-vectors] [--resume]
+        [--beam-epochs N] [--beam N] [--system arc-standard|arc-hybrid] [--self-normalize W]
+        [--no-vectors] [--resume]
         the UPOS tagger, then the parser: local training on the static oracle's decisions, then
         globally normalised beam training (--beam-epochs, 0 = none) from the best local epoch;
         dev picks the epochs. Checkpoints after every epoch; --resume continues a run in DIR
@@ -29,6 +30,11 @@ export interface ParseIo {
 
 const flag = (args: string[], name: string) => flagOf('parse', args, name);
 const intFlag = (args: string[], name: string, def?: number) => intFlagOf('parse', args, name, def);
+function systemFlag(args: string[]): 'arc-standard' | 'arc-hybrid' {
+  const v = flag(args, '--system') ?? 'arc-standard';
+  if (v !== 'arc-standard' && v !== 'arc-hybrid') throw new Error(`kiln parse train: --system must be arc-standard or arc-hybrid, got ${JSON.stringify(v)}`);
+  return v;
+}
 function numFlag(args: string[], name: string, def: number): number {
   const v = flag(args, name);
   if (v === undefined) return def;
@@ -52,7 +58,7 @@ export async function parseConlluSentences(sentences: ConlluSentence[], o: { mod
     } else {
       tags = await tagSentences(m.tagger, m.vocabs, forms.map((f) => ({ forms: f, tags: [] })));
     }
-    const res = await parseSentences(m.parser, m.vocabs, forms.map((f, i) => ({ forms: f, tags: tags[i] })), { beam: o.beam ?? m.config.beam, normalization: m.config.normalization });
+    const res = await parseSentences(m.parser, m.vocabs, forms.map((f, i) => ({ forms: f, tags: tags[i] })), { beam: o.beam ?? m.config.beam, normalization: m.config.normalization, system: m.config.system });
     sentences.forEach((s, i) => s.words.forEach((w, j) => {
       w.cols[6] = String(res[i].heads[j]);
       w.cols[7] = res[i].rels[j];
@@ -88,6 +94,7 @@ export async function parseCli(args: string[], io: ParseIo = {}): Promise<number
         beam: intFlag(rest, '--beam', d.beam)!,
         beamBatch: d.beamBatch, beamLr: d.beamLr,
         pretrain: !rest.includes('--no-vectors'),
+        system: systemFlag(rest),
         selfNormalize: numFlag(rest, '--self-normalize', 0.1),
         resume: rest.includes('--resume'),
         log: error,

@@ -12,7 +12,7 @@
 import * as kiln from '../../index.ts';
 import { pruneBeam, type Hypothesis } from '../../decode/beam.ts';
 import type { FeatureMlp } from './mlp.ts';
-import { ParseState, extractFeatures, FEATURES, SHIFT } from './transition.ts';
+import { ParseState, extractFeatures, FEATURES, SHIFT, type TransitionSystem } from './transition.ts';
 import { scoreRows } from './fit.ts';
 import { tokenIds, type Vocabs, type Sentence } from './features.ts';
 
@@ -39,7 +39,7 @@ export interface BeamTrainStats {
  * One minibatch of global training: searches every sentence with width `beam`, then applies one
  * gradient step. `gold[k]` is the oracle action sequence of sentences[k].
  */
-export async function globalStep(model: FeatureMlp, v: Vocabs, sentences: readonly Sentence[], gold: readonly number[][], beam: number, opt: kiln.Optimizer): Promise<BeamTrainStats> {
+export async function globalStep(model: FeatureMlp, v: Vocabs, sentences: readonly Sentence[], gold: readonly number[][], beam: number, opt: kiln.Optimizer, system: TransitionSystem = 'arc-standard'): Promise<BeamTrainStats> {
   const L = v.rels.size, A = model.spec.outputs;
   const ids = sentences.map((s) => tokenIds(v, s));
   let store = new Int32Array(4096 * FEATURES);
@@ -50,7 +50,7 @@ export async function globalStep(model: FeatureMlp, v: Vocabs, sentences: readon
     return rows++;
   };
   // live beams, and the final set of paths (beam + gold) per sentence once it stops
-  let live: Hypothesis<Node>[][] = sentences.map((s) => [{ state: { parent: null, action: -1, st: new ParseState(s.forms.length), gold: true, row: -1, w: 0 }, score: 0, length: 0, done: false }]);
+  let live: Hypothesis<Node>[][] = sentences.map((s) => [{ state: { parent: null, action: -1, st: new ParseState(s.forms.length, undefined, system), gold: true, row: -1, w: 0 }, score: 0, length: 0, done: false }]);
   const final: (Hypothesis<Node>[] | null)[] = sentences.map(() => null);
   const goldFinal: (Hypothesis<Node> | null)[] = sentences.map(() => null);
   let earlyUpdates = 0;

@@ -1,7 +1,7 @@
 // Sentences, vocabularies and feature rows of the tagger and the parser (docs/parser.md).
 import type { ConlluSentence } from '../../io/conllu.ts';
 import { Vocab, count, normWord, wordShape, NULL_ID, ROOT_ID, UNK_ID } from './vocab.ts';
-import { ParseState, extractFeatures, isProjective, oracleActions, FEATURES, WORD_FEATURES, TAG_FEATURES, LABEL_FEATURES } from './transition.ts';
+import { type TransitionSystem, ParseState, extractFeatures, isProjective, oracleActions, FEATURES, WORD_FEATURES, TAG_FEATURES, LABEL_FEATURES } from './transition.ts';
 import type { FeatureGroup } from './mlp.ts';
 
 /** One sentence as the models see it: forms, UPOS tags, and (for training) the tree. */
@@ -128,7 +128,7 @@ export interface OracleExamples {
 }
 
 /** Every (state, gold action) of the static oracle over the projective training trees. */
-export function oracleExamples(v: Vocabs, data: readonly Sentence[]): OracleExamples {
+export function oracleExamples(v: Vocabs, data: readonly Sentence[], system: TransitionSystem = 'arc-standard'): OracleExamples {
   const L = v.rels.size;
   let total = 0, nonProj = 0, unkRel = 0;
   const keep: Sentence[] = [];
@@ -143,8 +143,8 @@ export function oracleExamples(v: Vocabs, data: readonly Sentence[]): OracleExam
   let row = 0;
   for (const s of keep) {
     const ids = tokenIds(v, s);
-    const acts = oracleActions(s.heads!, s.rels!.map((r) => v.rels.id(r, -1)), L);
-    const st = new ParseState(s.forms.length);
+    const acts = oracleActions(s.heads!, s.rels!.map((r) => v.rels.id(r, -1)), L, system);
+    const st = new ParseState(s.forms.length, undefined, system);
     for (const a of acts) {
       extractFeatures(st, ids.words, ids.tags, x, row * FEATURES);
       y[row++] = a;

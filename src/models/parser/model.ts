@@ -10,6 +10,7 @@ import * as kiln from '../../index.ts';
 import { FeatureMlp, type MlpSpec } from './mlp.ts';
 import { Vocab, RESERVED } from './vocab.ts';
 import type { Vocabs } from './features.ts';
+import type { TransitionSystem } from './transition.ts';
 
 /** The repo root, from src/models/parser/ or from a bundle in dist/node/. */
 export const ROOT = ['../../..', '../..'].map((p) => resolve(dirname(fileURLToPath(import.meta.url)), p)).find((p) => existsSync(join(p, 'package.json'))) ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -25,6 +26,8 @@ export interface ParserConfig {
   normalization: 'local' | 'global';
   /** beam width used by default */
   beam: number;
+  /** the transition system (absent in older files: arc-standard) */
+  system?: TransitionSystem;
   settings: Record<string, unknown>;
   results?: Record<string, unknown>;
 }
@@ -80,6 +83,7 @@ export async function loadParserModel(dir = DEFAULT_MODEL): Promise<ParserModel>
     if (!existsSync(join(dir, f))) throw new Error(`kiln parse: ${join(dir, f)} is missing: ${dir} is not a parser model directory (make one with \`kiln parse train --out DIR\`)`);
   }
   const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as ParserConfig;
+  if (config.system !== undefined && config.system !== 'arc-standard' && config.system !== 'arc-hybrid') throw new Error(`kiln parse: ${join(dir, 'config.json')} has system ${JSON.stringify(config.system)}; expected arc-standard or arc-hybrid`);
   if (config.format !== 'kiln-parser/1') throw new Error(`kiln parse: ${join(dir, 'config.json')} has format ${JSON.stringify(config.format)}; this kiln reads 'kiln-parser/1'`);
   const vocabs = vocabsFromJson(readFileSync(join(dir, 'vocab.json'), 'utf8'), join(dir, 'vocab.json'));
   await kiln.ready();

@@ -4,7 +4,7 @@
 import * as kiln from '../../index.ts';
 import { beamSearchBatch, type Candidate, type Hypothesis } from '../../decode/beam.ts';
 import type { FeatureMlp } from './mlp.ts';
-import { ParseState, extractFeatures, FEATURES, SHIFT } from './transition.ts';
+import { ParseState, extractFeatures, FEATURES, SHIFT, type TransitionSystem } from './transition.ts';
 import { tokenIds, taggerFeatures, TAGGER_FEATURES, type Sentence, type Vocabs } from './features.ts';
 import { scoreRows } from './fit.ts';
 
@@ -45,6 +45,8 @@ export interface ParseOptions {
   normalization?: 'local' | 'global';
   /** sentences scored together (their beams form one batch) */
   chunk?: number;
+  /** the transition system the model was trained for (default arc-standard) */
+  system?: TransitionSystem;
 }
 
 /** Parses sentences (forms + tags); returns one tree per sentence, in order. */
@@ -64,7 +66,7 @@ export async function parseSentences(model: FeatureMlp, v: Vocabs, sentences: re
     const ids = idx.map((i) => tokenIds(v, sentences[i]));
     const lens = idx.map((i) => sentences[i].forms.length);
     const maxSteps = 2 * lens.reduce((m, x) => Math.max(m, x), 0);
-    const results = await beamSearchBatch<ParseNode>(idx.map((_, k) => [{ parent: null, action: -1, st: new ParseState(lens[k]) }]), {
+    const results = await beamSearchBatch<ParseNode>(idx.map((_, k) => [{ parent: null, action: -1, st: new ParseState(lens[k], undefined, o.system ?? 'arc-standard') }]), {
       beamWidth: beam,
       maxSteps,
       expand: async (live) => {

@@ -9,7 +9,7 @@ import { parseConllu } from '../../io/conllu.ts';
 import { FeatureMlp, type MlpSpec } from './mlp.ts';
 import { fitMlp, type FitProgress } from './fit.ts';
 import { buildVocabs, sentenceOf, taggerGroups, taggerFeatures, TAGGER_FEATURES, parserGroups, oracleExamples, type Sentence, type Vocabs } from './features.ts';
-import { actionCount, isProjective, oracleActions } from './transition.ts';
+import { actionCount, isProjective, oracleActions, type TransitionSystem } from './transition.ts';
 import { globalStep } from './beam_train.ts';
 import { embeddingCorpus, pretrainWords } from './pretrain.ts';
 import { rng } from '../../util/numeric.ts';
@@ -51,6 +51,8 @@ export interface ParserTrainOptions {
   beamLr?: number;
   /** self-normalisation weight of the local training (fit.ts), so global training starts from the local beam */
   selfNormalize?: number;
+  /** transition system (default arc-standard) */
+  system?: TransitionSystem;
 }
 
 export const PARSER_TRAIN_DEFAULTS = { taggerEpochs: 6, parserEpochs: 10, hidden: 256, wordDim: 48, batch: 1024, lr: 1e-3, seed: 1, beamEpochs: 2, beam: 8, beamBatch: 64, beamLr: 2e-4 };
@@ -74,7 +76,7 @@ export async function evaluateDev(m: ParserModel, dev: readonly Sentence[], beam
   const pred = tags === 'predicted' ? await tagSentences(m.tagger, m.vocabs, dev) : dev.map((s) => s.tags);
   let res;
   try {
-    res = await parseSentences(m.parser, m.vocabs, dev.map((s, i) => ({ forms: s.forms, tags: pred[i] })), { beam, normalization: m.config.normalization });
+    res = await parseSentences(m.parser, m.vocabs, dev.map((s, i) => ({ forms: s.forms, tags: pred[i] })), { beam, normalization: m.config.normalization, system: m.config.system });
   } finally {
     if (!had) m.parser.clearPrecomputed(); // training goes on: the table would go stale
   }
@@ -87,6 +89,7 @@ export async function evaluateDev(m: ParserModel, dev: readonly Sentence[], beam
 export async function globalEpoch(model: ParserModel, train: readonly Sentence[], batch: number, beam: number, opt: kiln.Optimizer, seed: number, progress: (line: string) => void): Promise<{ loss: number; early: number }> {
   const v = model.vocabs, L = v.rels.size;
   const usable = train.filter((s) => s.heads && s.rels && isProjective(s.heads) && s.rels.every((r) => v.rels.has(r)));
+
   const order = usable.map((_, i) => i);
   const rand = rng(seed);
   for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
@@ -94,8 +97,9 @@ export async function globalEpoch(model: ParserModel, train: readonly Sentence[]
   const t0 = performance.now();
   for (let at = 0; at < order.length; at += batch) {
     const part = order.slice(at, at + batch).map((i) => usable[i]);
-    const gold = part.map((s) => oracleActions(s.heads!, s.rels!.map((r) => v.rels.id(r, -1)), L));
-    const st = await globalStep(model.parser, v, part, gold, beam, opt);
+    const system = model.config.system ?? 'arc-standard';
+    const gold = part.map((s) => oracleActions(s.heads!, s.rels!.map((r) => v.rels.id(r, -1)), L, system));
+    const st = await globalStep(model.parser, v, part, gold, beam, opt, system);
     lossSum += st.loss * st.sentences; early += st.earlyUpdates; n += st.sentences;
     const sec = (performance.now() - t0) / 1000;
     progress(`${n}/${order.length} sentences loss ${(lossSum / n).toFixed(4)} early updates ${((100 * early) / n).toFixed(1)}% ${(n / sec).toFixed(1)} sentences/s ETA ${fmtEta((sec / n) * (order.length - n))}`);
@@ -143,7 +147,7 @@ export async function trainParser(o: ParserTrainOptions): Promise<ParserModel> {
   const taggerSpec: MlpSpec = { groups: taggerGroups(vocabs, { word: o.wordDim, affix: 24, shape: 16 }), hidden: o.hidden, outputs: vocabs.tags.size, dropout: 0.3, seed: o.seed };
   const parserSpec: MlpSpec = { groups: parserGroups(vocabs, { word: o.wordDim, tag: 24, label: 24 }), hidden: o.hidden, outputs: actionCount(vocabs.rels.size), dropout: 0.2, seed: o.seed + 1 };
   const config: ParserConfig = {
-    format: 'kiln-parser/1', tagger: taggerSpec, parser: parserSpec, normalization: 'local', beam: 1,
+    format: 'kiln-parser/1', tagger: taggerSpec, parser: parserSpec, normalization: 'local', beam: 1, system: o.system ?? 'arc-standard',
     settings: { pretrain: o.pretrain ?? true, selfNormalize: o.selfNormalize ?? 0.1, taggerEpochs: o.taggerEpochs, parserEpochs: o.parserEpochs, hidden: o.hidden, wordDim: o.wordDim, batch: o.batch, lr: o.lr, seed: o.seed, trainSentences: train.length },
   };
   const model: ParserModel = { config, vocabs, tagger: new FeatureMlp(taggerSpec), parser: new FeatureMlp(parserSpec) };
@@ -194,7 +198,7 @@ export async function trainParser(o: ParserTrainOptions): Promise<ParserModel> {
     o.log(`[parse train] the parser trains on predicted tags (train UPOS ${((100 * ok) / n).toFixed(2)})`);
   }
   if (state.stage === 'parser') {
-    const ex = oracleExamples(vocabs, trainP);
+    const ex = oracleExamples(vocabs, trainP, config.system);
     o.log(`[parse train] parser: ${ex.n} oracle decisions from ${ex.sentences} sentences (${ex.skippedNonProjective} non-projective and ${ex.skippedUnknownRelation} with rare relations skipped)`);
     const opt = kiln.adam(o.lr, 0.9, 0.999, 1e-8, { weightDecay: 1e-5 });
     if (state.epoch > 0 && existsSync(parCkpt)) await kiln.loadCheckpoint(parCkpt, { variables: model.parser.stateDict(), optimizer: opt });

@@ -6,6 +6,9 @@
 // stack), 1 + L + l = RIGHT-ARC(l) (s2 -> s1: s1 gets head s2 and leaves). The root (token 0) may
 // take a dependent only when the buffer is empty, so every parse has exactly one root word; a
 // sentence of n words takes exactly 2n actions.
+//
+// The arc-hybrid system (Kuhlmann et al. 2011) is the same but for LEFT-ARC(l): s1 <- b0 (the top
+// of the stack gets the front of the buffer as its head and leaves). Same actions, same count.
 
 export const SHIFT = 0;
 
@@ -18,8 +21,11 @@ export function actionCount(labels: number): number { return 1 + 2 * labels; }
  * (a beam clones thousands of states a step): [stack | heads | labels | lc1 | lc2 | rc1 | rc2],
  * n + 1 entries each; -1 = none.
  */
+export type TransitionSystem = 'arc-standard' | 'arc-hybrid';
+
 export class ParseState {
   readonly n: number;
+  readonly system: TransitionSystem;
   readonly buf: Int32Array;
   sp: number;
   /** next buffer word (n + 1 = empty) */
@@ -27,8 +33,9 @@ export class ParseState {
   /** actions taken so far */
   steps: number;
 
-  constructor(n: number, from?: ParseState) {
+  constructor(n: number, from?: ParseState, system: TransitionSystem = 'arc-standard') {
     this.n = n;
+    this.system = from ? from.system : system;
     if (from) {
       this.buf = from.buf.slice(); this.sp = from.sp; this.bi = from.bi; this.steps = from.steps;
       return;
@@ -56,7 +63,7 @@ export class ParseState {
   b(i: number): number { return this.bi + i <= this.n ? this.bi + i : -1; }
 
   canShift(): boolean { return this.bi <= this.n; }
-  canLeft(): boolean { return this.sp >= 3; }
+  canLeft(): boolean { return this.system === 'arc-hybrid' ? this.sp >= 2 && this.bi <= this.n : this.sp >= 3; }
   canRight(): boolean { return this.sp >= 3 || (this.sp === 2 && this.bi > this.n); }
 
   legal(action: number, labels: number): boolean {
@@ -69,6 +76,12 @@ export class ParseState {
     if (action === SHIFT) {
       if (!this.canShift()) throw new Error('ParseState: SHIFT with an empty buffer');
       u[this.sp++] = this.bi++;
+    } else if (action <= labels && this.system === 'arc-hybrid') {
+      if (!this.canLeft()) throw new Error('ParseState: arc-hybrid LEFT-ARC needs a word on the stack and one in the buffer');
+      const s1 = u[this.sp - 1], b0 = this.bi;
+      u[m + s1] = b0; u[2 * m + s1] = action - 1;
+      u[4 * m + b0] = u[3 * m + b0]; u[3 * m + b0] = s1; // b0's left children come outwards too
+      this.sp--;
     } else if (action <= labels) {
       if (!this.canLeft()) throw new Error('ParseState: LEFT-ARC needs two words on the stack');
       const s1 = u[this.sp - 1], s2 = u[this.sp - 2];
@@ -106,20 +119,22 @@ export function isProjective(heads: ArrayLike<number>): boolean {
  * The static oracle's action sequence for a projective tree (heads[i-1], labels[i-1] of word i;
  * labels as ids). Throws on a non-projective tree.
  */
-export function oracleActions(heads: ArrayLike<number>, labels: ArrayLike<number>, labelCount: number): number[] {
+export function oracleActions(heads: ArrayLike<number>, labels: ArrayLike<number>, labelCount: number, system: TransitionSystem = 'arc-standard'): number[] {
   const n = heads.length;
   const pending = new Int32Array(n + 1); // children not attached yet
   for (let i = 1; i <= n; i++) pending[heads[i - 1]]++;
-  const st = new ParseState(n);
+  const st = new ParseState(n, undefined, system);
+  const hybrid = system === 'arc-hybrid';
   const out: number[] = [];
   while (!st.done) {
     const s1 = st.s(0), s2 = st.s(1);
     let a: number;
-    if (st.canLeft() && heads[s2 - 1] === s1) a = leftArc(labels[s2 - 1]);
+    if (hybrid && st.canLeft() && s1 > 0 && heads[s1 - 1] === st.b(0) && pending[s1] === 0) a = leftArc(labels[s1 - 1]);
+    else if (!hybrid && st.canLeft() && heads[s2 - 1] === s1) a = leftArc(labels[s2 - 1]);
     else if (s2 >= 0 && s1 > 0 && heads[s1 - 1] === s2 && pending[s1] === 0 && st.canRight()) a = rightArc(labels[s1 - 1], labelCount);
     else if (st.canShift()) a = SHIFT;
     else throw new Error('oracleActions: the tree is not projective (or not a tree): no action reaches it');
-    if (a !== SHIFT) pending[a <= labelCount ? s1 : s2]--;
+    if (a !== SHIFT) pending[a > labelCount ? s2 : hybrid ? st.b(0) : s1]--;
     st.apply(a, labelCount);
     out.push(a);
   }
