@@ -113,6 +113,10 @@ export class Tensor {
     if (this._disposed) {
       throw new Error(`kiln: ${op}: tensor #${this.id} (shape ${fmtShape(this.shape)}, ${this.dtype}) was disposed; keep it (kiln.keep) or clone it before it is disposed`);
     }
+    if (ENGINE && this._storage.pool !== ENGINE.pool) {
+      const what = this instanceof Tensor && 'name' in this ? `variable '${(this as unknown as { name: string }).name}'` : `tensor #${this.id}`;
+      throw new Error(`kiln: ${op}: ${what} (shape ${fmtShape(this.shape)}, ${this.dtype}) was made on a GPU device that was lost; kiln.ready() replaced the device, so make the tensor again (or load it from a checkpoint) and dispose the old one`);
+    }
   }
 
   /** Read the values back (flushes pending GPU work). bool reads as Uint8Array, as in tfjs. */

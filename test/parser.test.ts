@@ -4,6 +4,7 @@
 import './setup.ts';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { settle } from './helpers.ts';
 import { parseConllu, writeConllu, ConlluError } from '../src/io/conllu.ts';
 import { ParseState, isProjective, oracleActions, extractFeatures, FEATURES, SHIFT, leftArc, rightArc, NULL_ID, ROOT_ID } from '../src/models/parser/transition.ts';
 import { attachmentScores } from '../src/models/parser/metrics.ts';
@@ -200,6 +201,7 @@ t('parsing again and again keeps GPU memory flat (greedy and beam, dense and pre
   for (const pre of [false, true]) {
     if (pre) m.precompute();
     await parseSentences(m, v, sents, { beam: 3 });
+    await settle();
     const before = kiln.memory();
     for (let i = 0; i < 3; i++) for (const beam of [1, 3]) await parseSentences(m, v, sents, { beam, chunk: 7 });
     const after = kiln.memory();

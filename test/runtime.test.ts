@@ -217,6 +217,9 @@ t('a lost device gives a clear error, and ready() recovers', async () => {
   await kiln.ready();
   const y = kiln.add(kiln.ones([4]), 1);
   expectClose(await y.data(), [2, 2, 2, 2]);
+  // a tensor of the lost device is refused by name, not handed to the new device
+  expectThrows(() => kiln.add(x, 1), /kiln: add:/, /made on a GPU device that was lost/, /make the tensor again/);
+  y.dispose();
 });
 
 t.run();

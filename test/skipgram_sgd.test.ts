@@ -1,6 +1,6 @@
 import './setup.ts';
 import { suite } from 'uvu';
-import { kiln, assert, randArray, expectClose, expectThrows } from './helpers.ts';
+import { kiln, assert, randArray, expectClose, expectThrows, settle } from './helpers.ts';
 import { skipGramSgdRef, sgdNoiseDraws, sgdPairOf } from '../kernels/skipgram_sgd.ts';
 import { trainSkipGram, neighbours, buildVocab, noiseTable } from '../src/models/topics/skipgram.ts';
 
@@ -87,6 +87,7 @@ t('trainSkipGram: words of one topic end up each other\'s neighbours; no tensors
     const words = i % 2 ? topicA : topicB;
     docs.push(Array.from({ length: 12 }, (_, j) => (j % 4 === 3 ? 'the' : words[Math.floor(r() * words.length)])));
   }
+  await settle();
   const before = kiln.memory().numTensors;
   const res = await trainSkipGram(docs, { dim: 16, epochs: 3, minCount: 1, lr: 0.05, sample: 0, chunk: 4096 });
   assert.is(kiln.memory().numTensors, before, 'trainSkipGram disposes what it made');

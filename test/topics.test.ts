@@ -4,6 +4,7 @@
 import './setup.ts';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { settle } from './helpers.ts';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,6 +95,7 @@ t('trainTopics on a tiny store: predicts its topics, files round trip, CLI predi
   const dir = mkdtempSync(join(tmpdir(), 'kiln-topics-'));
   const data = join(dir, 'store.jsonl');
   writeFileSync(data, tinyStore(600).map((p) => JSON.stringify(p)).join('\n') + '\n');
+  await settle();
   const before = kiln.memory().numTensors;
   const logs: string[] = [];
   const m = await trainTopics({ data, out: join(dir, 'model'), skipgram: { dim: 16, epochs: 2, minCount: 2, chunk: 4096 }, linear: { epochs: 6, batch: 128, lr: 0.05 }, terms: 500, log: (s) => logs.push(s) });

@@ -4,7 +4,7 @@
 // number of live tensors stays flat from step to step.
 import './setup.ts';
 import { suite } from 'uvu';
-import { kiln, assert } from './helpers.ts';
+import { kiln, assert, settle } from './helpers.ts';
 import { mobilenetV1 } from '../src/models/index.ts';
 
 const t = suite('train_mobilenet');
@@ -63,6 +63,7 @@ t('alpha 0.25, 32x32, 4 classes: loss falls, accuracy above chance, memory flat'
   let correct = 0, seen = 0;
   const mm = model.params['MobilenetV1/Conv2d_13_pointwise/BatchNorm/moving_mean'];
   const mm0 = Array.from(await mm.data());
+  await settle();
   const t0 = performance.now();
   try {
     for (let step = 0; step < STEPS; step++) {

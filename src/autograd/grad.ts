@@ -10,6 +10,9 @@ import { fail } from '../ops/util.ts';
 import { add } from '../ops/elementwise.ts';
 import { zerosLike, onesLike } from '../ops/creation.ts';
 
+/** the zero gradients backprop made for tensors the result does not depend on */
+const UNCONNECTED = new WeakSet<Tensor>();
+
 export interface GradResult {
   value: Tensor;
   grads: Tensor[];
@@ -122,8 +125,10 @@ function backprop(op: string, tape: Tape, y: Tensor, dy: Tensor | undefined, xs:
     // the same tensor passed twice gets the same (whole) gradient twice, as in PyTorch
     const first = given.get(x.id);
     if (first) return view(first, first.shape);
-    // a tensor the result does not depend on has a zero gradient (as in tfjs)
-    return zerosLike(x);
+    // a tensor the result does not depend on has a zero gradient (PyTorch's materialize_grads)
+    const z = zerosLike(x);
+    UNCONNECTED.add(z);
+    return z;
   });
   for (const g of acc.values()) g.dispose();
   return out;
@@ -176,13 +181,21 @@ export function valueAndGrads(f: (...xs: Tensor[]) => Tensor): (xs: Tensor[], dy
 
 /**
  * The value of `f` and its gradients with respect to `varList` (default: every trainable
- * variable), keyed by variable name (tf.variableGrads). A variable `f` does not use gets zeros.
+ * variable), keyed by variable name (tf.variableGrads). As in tfjs, a variable `f` does not use
+ * has no entry (so an optimizer leaves it alone), and a result that uses none of them is an error.
  */
 export function variableGrads(f: () => Tensor, varList?: Variable[]): { value: Tensor; grads: Record<string, Tensor> } {
   const vars = varList ?? variables().filter((v) => v.trainable);
   if (!vars.length) fail('variableGrads', 'no trainable variables: create them with kiln.variable(...) or pass varList');
   const r = gradients('variableGrads', f, vars);
   const out: Record<string, Tensor> = {};
-  vars.forEach((v, i) => { out[v.name] = r.grads[i]; });
+  vars.forEach((v, i) => {
+    if (UNCONNECTED.has(r.grads[i])) r.grads[i].dispose();
+    else out[v.name] = r.grads[i];
+  });
+  if (!Object.keys(out).length) {
+    r.value.dispose();
+    fail('variableGrads', `the result does not depend on any of the ${vars.length} variable(s) (${vars.slice(0, 3).map((v) => `'${v.name}'`).join(', ')}${vars.length > 3 ? ', ...' : ''}): use the variables inside f, or pass the ones it uses as varList`);
+  }
   return { value: r.value, grads: out };
 }

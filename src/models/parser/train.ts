@@ -15,7 +15,7 @@ import { embeddingCorpus, pretrainWords } from './pretrain.ts';
 import { rng } from '../../util/numeric.ts';
 import { parseSentences, tagSentences } from './parse.ts';
 import { attachmentScores } from './metrics.ts';
-import { saveParserModel, type ParserModel, type ParserConfig } from './model.ts';
+import { saveParserModel, disposeParserModel, type ParserModel, type ParserConfig } from './model.ts';
 
 export function readTreebank(path: string): Sentence[] {
   let buf = readFileSync(path);
@@ -152,137 +152,148 @@ export async function trainParser(o: ParserTrainOptions): Promise<ParserModel> {
   };
   const model: ParserModel = { config, vocabs, tagger: new FeatureMlp(taggerSpec), parser: new FeatureMlp(parserSpec) };
   if (vecRows) for (const m of [model.tagger, model.parser]) { const t = kiln.tensor(vecRows, [vocabs.words.size, o.wordDim]); m.tables[0].weight.assign(t); t.dispose(); }
-  // ---- the tagger ----
-  const taggerRows = (data: readonly Sentence[]) => {
-    const n = data.reduce((a, s) => a + s.forms.length, 0);
-    const x = new Int32Array(n * TAGGER_FEATURES), y = new Int32Array(n);
-    let at = 0;
-    for (const s of data) { taggerFeatures(vocabs, s, x, at); s.tags.forEach((g, i) => { y[at + i] = vocabs.tags.id(g); }); at += s.forms.length; }
-    return { x, y };
-  };
-  if (state.stage === 'tagger') {
-    const { x, y } = taggerRows(train);
-    const opt = kiln.adam(o.lr * 2, 0.9, 0.999, 1e-8, { weightDecay: 1e-5 });
-    if (state.epoch > 0 && existsSync(tagCkpt)) await kiln.loadCheckpoint(tagCkpt, { variables: model.tagger.stateDict(), optimizer: opt });
-    else state.epoch = 0;
-    await fitMlp(model.tagger, x, y, { epochs: o.taggerEpochs, batch: 512, lr: o.lr * 2, l2: 1e-5, seed: o.seed, startEpoch: state.epoch }, {
-      optimizer: opt,
-      onProgress: (p) => throttle(progressLine('tagger', p)),
-      onEpoch: async (ep, loss) => {
-        const pred = await tagSentences(model.tagger, vocabs, o.dev);
-        let ok = 0, n = 0;
-        o.dev.forEach((s, i) => s.tags.forEach((g, j) => { n++; if (pred[i][j] === g) ok++; }));
-        const upos = (100 * ok) / n;
-        o.log(`[parse train] tagger epoch ${ep}/${o.taggerEpochs} loss ${loss.toFixed(4)} dev UPOS ${upos.toFixed(2)} (${fmtEta((performance.now() - t0) / 1000)} so far)`);
-        state.history.push({ stage: 'tagger', epoch: ep, loss, devUpos: upos });
-        await kiln.saveCheckpoint(tagCkpt, { variables: model.tagger.stateDict(), optimizer: opt });
-        state.epoch = ep;
-        saveState();
-      },
-    });
-    opt.dispose();
-    state = { ...state, stage: 'parser', epoch: 0 };
-    saveState();
-  } else if (existsSync(tagCkpt)) {
-    await kiln.loadCheckpoint(tagCkpt, { variables: model.tagger.stateDict(), strict: false });
-  }
-
-  // ---- the parser, locally normalised, on the oracle's decisions (gold tags) ----
-  // The parser trains on the tagger's tags, not the gold ones: at parse time it sees predicted
-  // tags, and trained on gold ones it trusts them too much (about 5 LAS lost on dev).
-  const trainTags = await tagSentences(model.tagger, vocabs, train);
-  const trainP: Sentence[] = train.map((s, i) => ({ ...s, tags: trainTags[i] }));
-  {
-    let ok = 0, n = 0;
-    train.forEach((s, i) => s.tags.forEach((g, j) => { n++; if (trainTags[i][j] === g) ok++; }));
-    o.log(`[parse train] the parser trains on predicted tags (train UPOS ${((100 * ok) / n).toFixed(2)})`);
-  }
-  if (state.stage === 'parser') {
-    const ex = oracleExamples(vocabs, trainP, config.system);
-    o.log(`[parse train] parser: ${ex.n} oracle decisions from ${ex.sentences} sentences (${ex.skippedNonProjective} non-projective and ${ex.skippedUnknownRelation} with rare relations skipped)`);
-    const opt = kiln.adam(o.lr, 0.9, 0.999, 1e-8, { weightDecay: 1e-5 });
-    if (state.epoch > 0 && existsSync(parCkpt)) await kiln.loadCheckpoint(parCkpt, { variables: model.parser.stateDict(), optimizer: opt });
-    else state.epoch = 0;
-    const bestPath = join(o.out, 'parser.best.safetensors');
-    await fitMlp(model.parser, ex.x, ex.y, { epochs: o.parserEpochs, batch: o.batch, lr: o.lr, l2: 1e-5, seed: o.seed + 1, startEpoch: state.epoch, selfNormalize: o.selfNormalize ?? 0.1 }, {
-      optimizer: opt,
-      onProgress: (p) => throttle(progressLine('parser', p)),
-      onEpoch: async (ep, loss) => {
-        const sc = await evaluateDev(model, o.dev, 1, 'predicted');
-        const isBest = sc.las > state.bestLas;
-        o.log(`[parse train] parser epoch ${ep}/${o.parserEpochs} loss ${loss.toFixed(4)} dev UAS ${sc.uas.toFixed(2)} LAS ${sc.las.toFixed(2)} (greedy, predicted tags; ${Math.round(sc.tokensPerSec)} tokens/s)${isBest ? ' best' : ''}`);
-        state.history.push({ stage: 'parser', epoch: ep, loss, devUas: sc.uas, devLas: sc.las });
-        if (isBest) {
-          state.bestLas = sc.las; state.bestEpoch = ep;
-          writeFileSync(bestPath, await kiln.saveTensors(model.parser.stateDict()));
-        }
-        await kiln.saveCheckpoint(parCkpt, { variables: model.parser.stateDict(), optimizer: opt });
-        state.epoch = ep;
-        saveState();
-      },
-    });
-    opt.dispose();
-    if (existsSync(bestPath)) {
-      const t = kiln.loadTensors(readFileSync(bestPath));
-      model.parser.loadStateDict(t);
-      kiln.dispose(Object.values(t));
-    }
-    state = { ...state, stage: 'global', epoch: 0 };
-    saveState();
-  } else if (existsSync(join(o.out, 'parser.best.safetensors'))) {
-    const t = kiln.loadTensors(readFileSync(join(o.out, 'parser.best.safetensors')));
-    model.parser.loadStateDict(t);
-    kiln.dispose(Object.values(t));
-  }
-
-  // ---- globally normalised beam training, from the best local model ----
-  const beamEpochs = o.beamEpochs ?? 0, beam = o.beam ?? 8;
-  const local = await evaluateDev(model, o.dev, beam, 'predicted');
-  o.log(`[parse train] local model, beam ${beam}: dev UAS ${local.uas.toFixed(2)} LAS ${local.las.toFixed(2)} (${Math.round(local.tokensPerSec)} tokens/s)`);
-  state.history.push({ stage: 'local-beam', beam, devUas: local.uas, devLas: local.las });
-  if (state.stage === 'global' && beamEpochs > 0) {
-    const gPath = join(o.out, 'global.ckpt.safetensors');
-    const opt = kiln.adam(o.beamLr ?? 2e-4, 0.9, 0.999, 1e-8, { weightDecay: 1e-5 });
-    if (state.epoch > 0 && existsSync(gPath)) await kiln.loadCheckpoint(gPath, { variables: model.parser.stateDict(), optimizer: opt });
-    config.normalization = 'global';
-    let bestGlobal = -1;
-    for (let ep = state.epoch; ep < beamEpochs; ep++) {
-      const stats = await globalEpoch(model, trainP, o.beamBatch ?? 64, beam, opt, o.seed + 10 + ep, (line) => throttle(`[parse train] global epoch ${ep + 1}/${beamEpochs} ${line}`));
-      const sc = await evaluateDev(model, o.dev, beam, 'predicted');
-      o.log(`[parse train] global epoch ${ep + 1}/${beamEpochs} loss ${stats.loss.toFixed(4)} early updates ${(100 * stats.early).toFixed(1)}% dev UAS ${sc.uas.toFixed(2)} LAS ${sc.las.toFixed(2)} (beam ${beam}, predicted tags; ${Math.round(sc.tokensPerSec)} tokens/s)`);
-      state.history.push({ stage: 'global', epoch: ep + 1, loss: stats.loss, devUas: sc.uas, devLas: sc.las });
-      if (sc.las > bestGlobal) { bestGlobal = sc.las; writeFileSync(join(o.out, 'global.best.safetensors'), await kiln.saveTensors(model.parser.stateDict())); }
-      await kiln.saveCheckpoint(gPath, { variables: model.parser.stateDict(), optimizer: opt });
-      state.epoch = ep + 1;
+  // an interrupted or failed run leaves no variables or optimizer state behind (the checkpoints stay for --resume)
+  const optimizers: { dispose(): void }[] = [];
+  try {
+    // ---- the tagger ----
+    const taggerRows = (data: readonly Sentence[]) => {
+      const n = data.reduce((a, s) => a + s.forms.length, 0);
+      const x = new Int32Array(n * TAGGER_FEATURES), y = new Int32Array(n);
+      let at = 0;
+      for (const s of data) { taggerFeatures(vocabs, s, x, at); s.tags.forEach((g, i) => { y[at + i] = vocabs.tags.id(g); }); at += s.forms.length; }
+      return { x, y };
+    };
+    if (state.stage === 'tagger') {
+      const { x, y } = taggerRows(train);
+      const opt = kiln.adam(o.lr * 2, 0.9, 0.999, 1e-8, { weightDecay: 1e-5 });
+      optimizers.push(opt);
+      if (state.epoch > 0 && existsSync(tagCkpt)) await kiln.loadCheckpoint(tagCkpt, { variables: model.tagger.stateDict(), optimizer: opt });
+      else state.epoch = 0;
+      await fitMlp(model.tagger, x, y, { epochs: o.taggerEpochs, batch: 512, lr: o.lr * 2, l2: 1e-5, seed: o.seed, startEpoch: state.epoch }, {
+        optimizer: opt,
+        onProgress: (p) => throttle(progressLine('tagger', p)),
+        onEpoch: async (ep, loss) => {
+          const pred = await tagSentences(model.tagger, vocabs, o.dev);
+          let ok = 0, n = 0;
+          o.dev.forEach((s, i) => s.tags.forEach((g, j) => { n++; if (pred[i][j] === g) ok++; }));
+          const upos = (100 * ok) / n;
+          o.log(`[parse train] tagger epoch ${ep}/${o.taggerEpochs} loss ${loss.toFixed(4)} dev UPOS ${upos.toFixed(2)} (${fmtEta((performance.now() - t0) / 1000)} so far)`);
+          state.history.push({ stage: 'tagger', epoch: ep, loss, devUpos: upos });
+          await kiln.saveCheckpoint(tagCkpt, { variables: model.tagger.stateDict(), optimizer: opt });
+          state.epoch = ep;
+          saveState();
+        },
+      });
+      opt.dispose();
+      state = { ...state, stage: 'parser', epoch: 0 };
       saveState();
+    } else if (existsSync(tagCkpt)) {
+      await kiln.loadCheckpoint(tagCkpt, { variables: model.tagger.stateDict(), strict: false });
     }
-    opt.dispose();
-    // the global model ships only when its beam beats the local model's beam on dev
-    if (bestGlobal > local.las) {
-      const t = kiln.loadTensors(readFileSync(join(o.out, 'global.best.safetensors')));
-      model.parser.loadStateDict(t);
-      kiln.dispose(Object.values(t));
-    } else {
-      o.log(`[parse train] global training did not beat the local model on dev (${bestGlobal.toFixed(2)} vs ${local.las.toFixed(2)} LAS): shipping the local model`);
-      config.normalization = 'local';
+
+    // ---- the parser, locally normalised, on the oracle's decisions (gold tags) ----
+    // The parser trains on the tagger's tags, not the gold ones: at parse time it sees predicted
+    // tags, and trained on gold ones it trusts them too much (about 5 LAS lost on dev).
+    const trainTags = await tagSentences(model.tagger, vocabs, train);
+    const trainP: Sentence[] = train.map((s, i) => ({ ...s, tags: trainTags[i] }));
+    {
+      let ok = 0, n = 0;
+      train.forEach((s, i) => s.tags.forEach((g, j) => { n++; if (trainTags[i][j] === g) ok++; }));
+      o.log(`[parse train] the parser trains on predicted tags (train UPOS ${((100 * ok) / n).toFixed(2)})`);
+    }
+    if (state.stage === 'parser') {
+      const ex = oracleExamples(vocabs, trainP, config.system);
+      o.log(`[parse train] parser: ${ex.n} oracle decisions from ${ex.sentences} sentences (${ex.skippedNonProjective} non-projective and ${ex.skippedUnknownRelation} with rare relations skipped)`);
+      const opt = kiln.adam(o.lr, 0.9, 0.999, 1e-8, { weightDecay: 1e-5 });
+      optimizers.push(opt);
+      if (state.epoch > 0 && existsSync(parCkpt)) await kiln.loadCheckpoint(parCkpt, { variables: model.parser.stateDict(), optimizer: opt });
+      else state.epoch = 0;
+      const bestPath = join(o.out, 'parser.best.safetensors');
+      await fitMlp(model.parser, ex.x, ex.y, { epochs: o.parserEpochs, batch: o.batch, lr: o.lr, l2: 1e-5, seed: o.seed + 1, startEpoch: state.epoch, selfNormalize: o.selfNormalize ?? 0.1 }, {
+        optimizer: opt,
+        onProgress: (p) => throttle(progressLine('parser', p)),
+        onEpoch: async (ep, loss) => {
+          const sc = await evaluateDev(model, o.dev, 1, 'predicted');
+          const isBest = sc.las > state.bestLas;
+          o.log(`[parse train] parser epoch ${ep}/${o.parserEpochs} loss ${loss.toFixed(4)} dev UAS ${sc.uas.toFixed(2)} LAS ${sc.las.toFixed(2)} (greedy, predicted tags; ${Math.round(sc.tokensPerSec)} tokens/s)${isBest ? ' best' : ''}`);
+          state.history.push({ stage: 'parser', epoch: ep, loss, devUas: sc.uas, devLas: sc.las });
+          if (isBest) {
+            state.bestLas = sc.las; state.bestEpoch = ep;
+            writeFileSync(bestPath, await kiln.saveTensors(model.parser.stateDict()));
+          }
+          await kiln.saveCheckpoint(parCkpt, { variables: model.parser.stateDict(), optimizer: opt });
+          state.epoch = ep;
+          saveState();
+        },
+      });
+      opt.dispose();
+      if (existsSync(bestPath)) {
+        const t = kiln.loadTensors(readFileSync(bestPath));
+        model.parser.loadStateDict(t);
+        kiln.dispose(Object.values(t));
+      }
+      state = { ...state, stage: 'global', epoch: 0 };
+      saveState();
+    } else if (existsSync(join(o.out, 'parser.best.safetensors'))) {
       const t = kiln.loadTensors(readFileSync(join(o.out, 'parser.best.safetensors')));
       model.parser.loadStateDict(t);
       kiln.dispose(Object.values(t));
     }
-    rmSync(gPath, { force: true });
-  }
-  config.beam = beam;
-  state = { ...state, stage: 'done' };
-  saveState();
 
-  const final = await evaluateDev(model, o.dev, 1, 'predicted');
-  const finalBeam = await evaluateDev(model, o.dev, beam, 'predicted');
-  config.results = {
-    dev: { greedy: { uas: final.uas, las: final.las, upos: final.upos }, beam: { width: beam, uas: finalBeam.uas, las: finalBeam.las }, normalization: config.normalization, bestLocalEpoch: state.bestEpoch },
-    history: state.history, trainSeconds: Math.round((performance.now() - t0) / 1000),
-  };
-  await saveParserModel(o.out, model);
-  for (const f of [tagCkpt, parCkpt, join(o.out, 'parser.best.safetensors'), join(o.out, 'global.best.safetensors'), statePath, vecPath, aliasPath]) rmSync(f, { force: true });
-  o.log(`[parse train] wrote ${o.out}: dev UAS ${finalBeam.uas.toFixed(2)} LAS ${finalBeam.las.toFixed(2)} (beam ${beam}, ${config.normalization}), greedy ${final.uas.toFixed(2)} / ${final.las.toFixed(2)}, UPOS ${final.upos.toFixed(2)} (predicted tags)`);
-  return model;
+    // ---- globally normalised beam training, from the best local model ----
+    const beamEpochs = o.beamEpochs ?? 0, beam = o.beam ?? 8;
+    const local = await evaluateDev(model, o.dev, beam, 'predicted');
+    o.log(`[parse train] local model, beam ${beam}: dev UAS ${local.uas.toFixed(2)} LAS ${local.las.toFixed(2)} (${Math.round(local.tokensPerSec)} tokens/s)`);
+    state.history.push({ stage: 'local-beam', beam, devUas: local.uas, devLas: local.las });
+    if (state.stage === 'global' && beamEpochs > 0) {
+      const gPath = join(o.out, 'global.ckpt.safetensors');
+      const opt = kiln.adam(o.beamLr ?? 2e-4, 0.9, 0.999, 1e-8, { weightDecay: 1e-5 });
+      optimizers.push(opt);
+      if (state.epoch > 0 && existsSync(gPath)) await kiln.loadCheckpoint(gPath, { variables: model.parser.stateDict(), optimizer: opt });
+      config.normalization = 'global';
+      let bestGlobal = -1;
+      for (let ep = state.epoch; ep < beamEpochs; ep++) {
+        const stats = await globalEpoch(model, trainP, o.beamBatch ?? 64, beam, opt, o.seed + 10 + ep, (line) => throttle(`[parse train] global epoch ${ep + 1}/${beamEpochs} ${line}`));
+        const sc = await evaluateDev(model, o.dev, beam, 'predicted');
+        o.log(`[parse train] global epoch ${ep + 1}/${beamEpochs} loss ${stats.loss.toFixed(4)} early updates ${(100 * stats.early).toFixed(1)}% dev UAS ${sc.uas.toFixed(2)} LAS ${sc.las.toFixed(2)} (beam ${beam}, predicted tags; ${Math.round(sc.tokensPerSec)} tokens/s)`);
+        state.history.push({ stage: 'global', epoch: ep + 1, loss: stats.loss, devUas: sc.uas, devLas: sc.las });
+        if (sc.las > bestGlobal) { bestGlobal = sc.las; writeFileSync(join(o.out, 'global.best.safetensors'), await kiln.saveTensors(model.parser.stateDict())); }
+        await kiln.saveCheckpoint(gPath, { variables: model.parser.stateDict(), optimizer: opt });
+        state.epoch = ep + 1;
+        saveState();
+      }
+      opt.dispose();
+      // the global model ships only when its beam beats the local model's beam on dev
+      if (bestGlobal > local.las) {
+        const t = kiln.loadTensors(readFileSync(join(o.out, 'global.best.safetensors')));
+        model.parser.loadStateDict(t);
+        kiln.dispose(Object.values(t));
+      } else {
+        o.log(`[parse train] global training did not beat the local model on dev (${bestGlobal.toFixed(2)} vs ${local.las.toFixed(2)} LAS): shipping the local model`);
+        config.normalization = 'local';
+        const t = kiln.loadTensors(readFileSync(join(o.out, 'parser.best.safetensors')));
+        model.parser.loadStateDict(t);
+        kiln.dispose(Object.values(t));
+      }
+      rmSync(gPath, { force: true });
+    }
+    config.beam = beam;
+    state = { ...state, stage: 'done' };
+    saveState();
+
+    const final = await evaluateDev(model, o.dev, 1, 'predicted');
+    const finalBeam = await evaluateDev(model, o.dev, beam, 'predicted');
+    config.results = {
+      dev: { greedy: { uas: final.uas, las: final.las, upos: final.upos }, beam: { width: beam, uas: finalBeam.uas, las: finalBeam.las }, normalization: config.normalization, bestLocalEpoch: state.bestEpoch },
+      history: state.history, trainSeconds: Math.round((performance.now() - t0) / 1000),
+    };
+    await saveParserModel(o.out, model);
+    for (const f of [tagCkpt, parCkpt, join(o.out, 'parser.best.safetensors'), join(o.out, 'global.best.safetensors'), statePath, vecPath, aliasPath]) rmSync(f, { force: true });
+    o.log(`[parse train] wrote ${o.out}: dev UAS ${finalBeam.uas.toFixed(2)} LAS ${finalBeam.las.toFixed(2)} (beam ${beam}, ${config.normalization}), greedy ${final.uas.toFixed(2)} / ${final.las.toFixed(2)}, UPOS ${final.upos.toFixed(2)} (predicted tags)`);
+    return model;
+  } catch (e) {
+    for (const opt of optimizers) opt.dispose();
+    disposeParserModel(model);
+    throw e;
+  }
 }
