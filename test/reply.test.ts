@@ -1,0 +1,137 @@
+// Smart Reply data: mail parsing (folded headers, quoted-printable, multipart), the quote
+// structure of replies (bottom- and top-posted, greetings, Outlook's original-message block,
+// fragments of interleaved quotes refused), the tokenizer, and the pairs of the real corpus split
+// by thread.
+import './setup.ts';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseMail, senderOf, threadOf, quoteDepth } from '../src/models/reply/mail.ts';
+import { extractPair, tokenize, sentences, loadReplyPairs, splitOfThread, type ReplyPair } from '../src/models/reply/data.ts';
+import { kmeans, assign, textVector, idfOf, type WordSpace } from '../src/models/reply/clusters.ts';
+import { frequentReplies, retrieval, clusterRecall } from '../src/models/reply/baselines.ts';
+
+const t = suite('reply');
+
+t('mail: folded headers, quoted-printable, the text/plain part of a multipart message', () => {
+  const raw = [
+    'From: "Tom T." <Tom@Example.org>',
+    'Subject: Re: [ILUG] a very',
+    '  long subject',
+    'Content-Type: multipart/alternative; boundary="XYZ"',
+    '',
+    'preamble',
+    '--XYZ',
+    'Content-Type: text/html',
+    '',
+    '<p>html</p>',
+    '--XYZ',
+    'Content-Type: text/plain; charset=iso-8859-1',
+    'Content-Transfer-Encoding: quoted-printable',
+    '',
+    'caf=E9 and a soft=',
+    'break',
+    '--XYZ--',
+  ].join('\r\n');
+  const m = parseMail(raw);
+  assert.is(m.headers.get('subject'), 'Re: [ILUG] a very long subject');
+  assert.is(senderOf(m.headers.get('from')!), 'tom@example.org');
+  assert.is(m.body.trim(), 'caf\u00e9 and a softbreak');
+  assert.is(threadOf('Re: RE: [zzzzteana] Re: That wacky imam'), 'that wacky imam');
+  assert.is(threadOf('Fwd: hello (was: goodbye)'), 'hello');
+  assert.equal(quoteDepth('> > deep'), { depth: 2, text: 'deep' });
+  assert.equal(quoteDepth('>>x'), { depth: 2, text: 'x' });
+  assert.equal(quoteDepth('plain > text'), { depth: 0, text: 'plain > text' });
+  assert.is(parseMail('no headers at all').body, '');
+});
+
+t('tokenize and sentences', () => {
+  assert.equal(tokenize("Don't use http://x.org/a?b, mail me@x.ie: 3.5 GHz!"), ["don't", 'use', '<url>', 'mail', '<email>', ':', '0.0', 'ghz', '!']);
+  assert.equal(sentences('It works. e.g. this one too! what now? ok'), ['It works.', 'e.g. this one too!', 'what now?', 'ok']);
+});
+
+t('extractPair: the first sentences below the quote, and the quote they answer', () => {
+  const bottom = [
+    'Nick Hilliard wrote:',
+    '> > an older quote',
+    '> Is the aDSL service NATed?',
+    '> I would like to know.',
+    '',
+    'No, you get a real IP address. It is dynamic though. And more text that is not needed here at all, really.',
+    '',
+    '-- ',
+    'sig',
+  ].join('\n');
+  assert.equal(extractPair(bottom), { message: 'Is the aDSL service NATed? I would like to know.', reply: 'No, you get a real IP address.' });
+  // a short first sentence takes the next one with it (up to 8 tokens or more, never past 30)
+  assert.is(extractPair(bottom.replace('No, you get a real IP address.', 'No.'))!.reply, 'No. It is dynamic though. And more text that is not needed here at all, really.');
+  const top = ['Hi Marc,', '', 'Yes, that was fixed last week.', '', 'On Fri, Aug 02, 2002 at 03:01:42PM -0700, Marc wrote:', '> Is the trust bug fixed yet?'].join('\n');
+  assert.equal(extractPair(top), { message: 'Is the trust bug fixed yet?', reply: 'Yes, that was fixed last week.' });
+  const outlook = ['Sounds good to me.', '', '-----Original Message-----', 'From: a@b.c', 'Sent: Monday', 'Subject: x', '', 'Shall we meet on Monday at ten?'].join('\n');
+  assert.equal(extractPair(outlook), { message: 'Shall we meet on Monday at ten?', reply: 'Sounds good to me.' });
+  // refused: a fragment of an interleaved quote, code, a forward, no quote at all
+  assert.is(extractPair(['> Mr Tim Chapman of Halifax,', 'Yorkshire,', '> announces his betrothal.'].join('\n')), null);
+  assert.is(extractPair(['> How do I list big files?', '', '$ find / | xargs du -s | sort -n'].join('\n')), null);
+  assert.is(extractPair(['--- begin forwarded text', '> a b c d', 'Nice one.'].join('\n')), null);
+  assert.is(extractPair('Just a message with no quote in it.'), null);
+});
+
+t('the SpamAssassin ham: about 1,400 pairs, no thread in two splits, stable splits', () => {
+  const { pairs, stats } = loadReplyPairs();
+  assert.ok(stats.mails > 4000 && stats.pairs > 1200, JSON.stringify(stats));
+  assert.ok(stats.bySplit.train > 0.7 * stats.pairs && stats.bySplit.test > 80 && stats.bySplit.dev > 80, JSON.stringify(stats.bySplit));
+  const splitOf = new Map<string, string>();
+  for (const p of pairs) {
+    assert.is(splitOf.get(p.thread) ?? p.split, p.split, p.thread);
+    splitOf.set(p.thread, p.split);
+    assert.ok(tokenize(p.reply).length >= 2 && tokenize(p.reply).length <= 30, p.reply);
+    assert.ok(tokenize(p.message).length >= 3 && tokenize(p.message).length <= 120, p.message);
+    assert.ok(p.user.includes('@'), p.user);
+  }
+  assert.is(splitOfThread('that wacky imam'), splitOfThread('that wacky imam'));
+  assert.is(new Set(pairs.map((p) => `${p.message}\u0000${p.reply}`)).size, pairs.length, 'deduplicated');
+});
+
+// a hand-made word space: 'yes'-words along axis 0, 'no'-words along 1, 'thanks'-words along 2
+function toySpace(): WordSpace {
+  const words = ['yes', 'sure', 'ok', 'no', 'nope', 'never', 'thanks', 'cheers', 'meet', 'monday', 'broken', 'bug', 'party'];
+  const axis = [0, 0, 0, 1, 1, 1, 2, 2, 3, 3, 4, 4, 3];
+  const vectors = new Float32Array(words.length * 5);
+  axis.forEach((a, i) => { vectors[i * 5 + a] = 1; vectors[i * 5 + ((a + 1) % 5)] = 0.1 * (i % 3); });
+  const index = new Map(words.map((w, i) => [w, i]));
+  return { index, vectors, dim: 5, idf: idfOf(index, [words]) };
+}
+
+t('spherical k-means finds the three reply intents; every vector joins its own', () => {
+  const space = toySpace();
+  const texts = ['yes', 'sure ok', 'ok yes', 'no', 'nope never', 'never', 'thanks', 'cheers thanks', 'thanks cheers'];
+  const X = new Float32Array(texts.length * 5);
+  texts.forEach((x, i) => X.set(textVector(space, x), i * 5));
+  const c = kmeans(X, texts.length, 5, 3, 4);
+  const of = texts.map((x) => assign(c, textVector(space, x)));
+  assert.is(new Set(of).size, 3);
+  for (let g = 0; g < 3; g++) assert.is(new Set(of.slice(3 * g, 3 * g + 3)).size, 1, `group ${g}: ${of}`);
+  assert.equal([...textVector(space, 'unknown words only')], [0, 0, 0, 0, 0]);
+  assert.throws(() => kmeans(X, texts.length, 5, 10), /9 vectors cannot make 10 clusters/);
+});
+
+t('baselines: the most frequent replies, and retrieval by the nearest training message', () => {
+  const space = toySpace();
+  const mk = (message: string, reply: string): ReplyPair => ({ id: message, user: 'u@x', thread: message, message, reply, split: 'train' });
+  const train = [mk('shall we meet monday', 'sure ok'), mk('meet monday party', 'yes'), mk('party monday', 'ok yes'), mk('the bug is broken', 'no'), mk('thanks for the party', 'cheers'), mk('broken bug again', 'nope never')];
+  const replies = train.map((p) => p.reply);
+  const X = new Float32Array(replies.length * 5);
+  replies.forEach((x, i) => X.set(textVector(space, x), i * 5));
+  const c = kmeans(X, replies.length, 5, 3, 2);
+  const freq = frequentReplies(train, space, c);
+  assert.is(freq.suggest('anything', 3).length, 3);
+  assert.is(assign(c, textVector(space, freq.suggest('anything', 1)[0])), assign(c, textVector(space, 'yes')), 'the largest cluster first');
+  const ret = retrieval(train, space, c);
+  const got = ret.suggest('is the bug broken', 3);
+  assert.is(assign(c, textVector(space, got[0])), assign(c, textVector(space, 'no')), got.join(' | '));
+  assert.is(new Set(got.map((r) => assign(c, textVector(space, r)))).size, got.length, 'one suggestion per cluster');
+  const test = [mk('a broken bug', 'nope'), mk('monday then', 'sure')];
+  assert.is(clusterRecall(ret, test, space, c, 1), 1);
+  assert.is(clusterRecall(freq, test, space, c, 1), 0.5);
+});
+
+t.run();
