@@ -265,13 +265,19 @@ t('dependency tree picture: one arc per word, wrong arcs red', () => {
   assert.ok(svg.includes('>nsubj<') && svg.includes('>PRON<'));
 });
 
-t('a tiny tagger + parser trained here beats the left-neighbour baseline by far; kiln parse fills only HEAD, DEPREL, UPOS', async () => {
+t('a tiny tagger + parser (jackknifed training tags) trained here beats the left-neighbour baseline by far; kiln parse fills only HEAD, DEPREL, UPOS', async () => {
   const train = readTreebank(DEFAULT_TRAIN).slice(0, 500);
   const dev = readTreebank(DEFAULT_DEV).slice(0, 120);
   const out = mkdtempSync(join(tmpdir(), 'kiln-parser-'));
   const lines: string[] = [];
   try {
-    const m = await trainParser({ train, dev, out, taggerEpochs: 2, parserEpochs: 3, hidden: 64, wordDim: 32, batch: 256, lr: 2e-3, seed: 3, resume: false, log: (l) => lines.push(l), pretrain: false, beamEpochs: 1, beam: 4, beamBatch: 32, beamLr: 1e-4 });
+    const m = await trainParser({ train, dev, out, taggerEpochs: 2, parserEpochs: 3, hidden: 64, wordDim: 32, batch: 256, lr: 2e-3, seed: 3, resume: false, log: (l) => lines.push(l), pretrain: false, beamEpochs: 1, beam: 4, beamBatch: 32, beamLr: 1e-4, jackknife: 2 });
+    // the parser trains on jackknifed tags: each half tagged by a tagger that did not see it
+    const folds = lines.map((l) => /jackknife fold (\d)\/2: held-out UPOS ([0-9.]+)/.exec(l)).filter((m) => m);
+    assert.is(folds.length, 2, lines.join('\n'));
+    const trainUpos = Number(/train UPOS ([0-9.]+)/.exec(lines.find((l) => /train UPOS/.test(l))!)![1]);
+    const held = folds.map((m) => Number(m![2]));
+    assert.ok(Math.abs(trainUpos - (held[0] + held[1]) / 2) < 1.5, `train UPOS ${trainUpos} is the held-out folds' (${held}), not the final tagger's own`);
     assert.ok(lines.some((l) => /parser epoch 3\/3 loss [0-9.]+ dev UAS/.test(l)), lines.join('\n'));
     assert.ok(lines.some((l) => /global epoch 1\/1 loss [0-9.]+ early updates [0-9.]+% dev UAS/.test(l)), lines.join('\n'));
     const r = m.config.results as { dev: { greedy: { uas: number; las: number; upos: number } } };

@@ -12,8 +12,9 @@ export const PARSE_USAGE = `usage: kiln parse [options] < in.conllu > out.conllu
         multiword-token and empty-node line is left as it is. --beam: the model's default
   train [--train FILE] [--dev FILE] --out DIR [--tagger-epochs N] [--epochs N] [--hidden N]
         [--beam-epochs N] [--beam N] [--system arc-standard|arc-hybrid] [--self-normalize W]
-        [--no-vectors] [--resume]
-        the UPOS tagger, then the parser: local training on the static oracle's decisions, then
+        [--jackknife K] [--no-vectors] [--resume]
+        the UPOS tagger, then the parser (on training tags jackknifed over K folds, default 5,
+        0 = tagged by the final tagger): local training on the static oracle's decisions, then
         globally normalised beam training (--beam-epochs, 0 = none) from the best local epoch;
         dev picks the epochs. Checkpoints after every epoch; --resume continues a run in DIR
   eval GOLD.conllu PRED.conllu [--json] [--figure FILE.svg [--sentence N]]
@@ -96,6 +97,7 @@ export async function parseCli(args: string[], io: ParseIo = {}): Promise<number
         pretrain: !rest.includes('--no-vectors'),
         system: systemFlag(rest),
         selfNormalize: numFlag(rest, '--self-normalize', 0.1),
+        jackknife: rest.includes('--jackknife') && flag(rest, '--jackknife') === '0' ? 0 : intFlag(rest, '--jackknife', d.jackknife)!,
         resume: rest.includes('--resume'),
         log: error,
       });
