@@ -5,6 +5,9 @@
 import './setup.ts';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseMail, senderOf, threadOf, quoteDepth } from '../src/models/reply/mail.ts';
 import { extractPair, tokenize, sentences, loadReplyPairs, splitOfThread, type ReplyPair } from '../src/models/reply/data.ts';
 import { kmeans, assign, textVector, idfOf, type WordSpace } from '../src/models/reply/clusters.ts';
@@ -132,6 +135,54 @@ t('baselines: the most frequent replies, and retrieval by the nearest training m
   const test = [mk('a broken bug', 'nope'), mk('monday then', 'sure')];
   assert.is(clusterRecall(ret, test, space, c, 1), 1);
   assert.is(clusterRecall(freq, test, space, c, 1), 0.5);
+});
+
+t('a tiny reply model trains, saves, loads, suggests from k clusters; bad lines get errors; a user vector fits', async () => {
+  const { trainReply } = await import('../src/models/reply/pipeline.ts');
+  const { replyCli } = await import('../src/cli/reply.ts');
+  const { loadReplyModel } = await import('../src/models/reply/store.ts');
+  const { fitUserEmbedding, pairExamples, perplexity } = await import('../src/models/reply/train.ts');
+  const out = mkdtempSync(join(tmpdir(), 'kiln-reply-'));
+  const lines: string[] = [];
+  try {
+    const b = await trainReply({ out, lmEpochs: 1, epochs: 3, embed: 16, hidden: 24, userDim: 4, clusters: 5, softmax: 'hierarchical', lr: 5e-3, seed: 2, resume: false, log: (l) => lines.push(l), lmLimit: 300, pairLimit: 200, maxWords: 2000 });
+    const ppl = (b.config.results as { history: { stage: string; devPpl: number }[] }).history.filter((h) => h.stage === 'pairs').map((h) => h.devPpl);
+    assert.ok(lines.some((l) => /replies epoch 3\/3 loss [0-9.]+ dev perplexity/.test(l)), lines.join('\n'));
+    assert.ok(ppl[ppl.length - 1] < 2000 && ppl.every(Number.isFinite), `dev perplexities ${ppl}`);
+    assert.ok(existsSync(join(out, 'model.safetensors')) && !existsSync(join(out, 'train-state.json')));
+    b.model.dispose();
+
+    let written = '', err = '';
+    const input = ['{"id": 1, "text": "Does anyone know how to get the modem working under linux?"}', 'not json {"id": 7', '{"id": 3, "text": ""}', '{"id": "x", "text": "Thanks, that fixed it.", "user": "nobody@example.org"}', ''].join('\n');
+    const code = await replyCli(['suggest', '--model', out, '--k', '3'], { stdin: async () => input, write: (x) => { written += x; }, error: (x) => { err += x; } });
+    assert.is(code, 0, err);
+    const rows = written.trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(rows.map((r) => r.id), [1, 7, 3, 'x']);
+    assert.is(rows[0].replies.length, 3);
+    assert.is(new Set(rows[0].replies).size, 3);
+    assert.match(rows[1].error, /line 2: malformed JSON/);
+    assert.match(rows[2].error, /line 3: "text" is empty/);
+    assert.is(rows[3].replies.length, 3);
+
+    // the suggestions come from three different clusters of the shipped response set
+    const m = await loadReplyModel(out);
+    const clusterOf = new Map(m.responses.texts.map((t2, i) => [t2, m.responses.clusters[i]]));
+    assert.is(new Set(rows[0].replies.map((r: string) => clusterOf.get(r))).size, 3);
+    // a user vector fitted on a few pairs lowers that user's loss, the network untouched
+    const { pairs } = loadReplyPairs();
+    const mine = pairs.filter((p) => p.split === 'train').slice(0, 6);
+    const ex = pairExamples(mine, m.vocab, new Map());
+    const w0 = Array.from(await m.model.decoder.namedParameters()[0][1].data());
+    const before = (await perplexity(m.model, ex)).loss;
+    const fit = await fitUserEmbedding(m.model, ex, { maxIter: 10 });
+    assert.ok(fit.after < before, `loss ${before} -> ${fit.after}`);
+    assert.equal([...fit.vector.shape], [1, 4]);
+    assert.equal(Array.from(await m.model.decoder.namedParameters()[0][1].data()), w0, 'the network stays frozen');
+    fit.vector.dispose();
+    m.model.dispose();
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 });
 
 t.run();

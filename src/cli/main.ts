@@ -21,6 +21,8 @@ commands:
                              eval (docs/keyboard.md; kiln keyboard help)
   topics CMD [OPTIONS]       app topics: skip-gram vectors and per-topic classifiers on Debian
                              packages: predict, train, eval, neighbours (docs/topics.md)
+  reply CMD [OPTIONS]        smart reply: LSTM encoder-decoder suggestions for mail messages:
+                             suggest, train, eval (docs/smart_reply.md; kiln reply help)
   parse [CMD] [OPTIONS]      dependency parsing of CoNLL-U (SyntaxNet-style transition parser
                              with a beam): parse stdin, train, eval (docs/parser.md; kiln parse help)
   help                       this text`;
@@ -78,6 +80,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'parse': {
       const { parseCli } = await import('./parse.ts');
       return parseCli(rest);
+    }
+    case 'reply': {
+      const { replyCli } = await import('./reply.ts');
+      return replyCli(rest);
     }
     case 'topics': {
       const { topicsCli } = await import('./topics.ts');

@@ -13,8 +13,8 @@ export const PARSE_USAGE = `usage: kiln parse [options] < in.conllu > out.conllu
   train [--train FILE] [--dev FILE] --out DIR [--tagger-epochs N] [--epochs N] [--hidden N]
         [--beam-epochs N] [--beam N] [--system arc-standard|arc-hybrid] [--self-normalize W]
         [--jackknife K] [--no-vectors] [--resume]
-        the UPOS tagger, then the parser (on training tags jackknifed over K folds, default 5,
-        0 = tagged by the final tagger): local training on the static oracle's decisions, then
+        the UPOS tagger, then the parser (on the final tagger's tags of the training set, or
+        with --jackknife K on tags jackknifed over K folds): local training on the static oracle's decisions, then
         globally normalised beam training (--beam-epochs, 0 = none) from the best local epoch;
         dev picks the epochs. Checkpoints after every epoch; --resume continues a run in DIR
   eval GOLD.conllu PRED.conllu [--json] [--figure FILE.svg [--sentence N]]
