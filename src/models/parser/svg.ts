@@ -19,8 +19,9 @@ export function treeSvg(forms: string[], tags: string[], heads: number[], rels: 
   const width = x + 16;
   const span = (i: number) => Math.abs(heads[i] - (i + 1));
   const maxSpan = Math.max(1, ...heads.map((h, i) => (h > 0 ? span(i) : 1)));
-  const unit = Math.min(34, 220 / maxSpan);
-  const top = (o.title ? 30 : 10) + unit * maxSpan + 24;
+  const unit = Math.min(30, 200 / maxSpan);
+  const lift0 = 16; // the shortest arcs still leave room for their label
+  const top = (o.title ? 30 : 10) + lift0 + unit * maxSpan + 24;
   const height = top + 52;
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="13">`);
@@ -33,12 +34,12 @@ export function treeSvg(forms: string[], tags: string[], heads: number[], rels: 
     const colour = wrong ? '#c0392b' : '#333';
     const d = xs[i];
     if (heads[i] === 0) {
-      out.push(`<line x1="${d}" y1="${top - unit * maxSpan - 8}" x2="${d}" y2="${top - 4}" stroke="${colour}" marker-end="url(#${wrong ? 'r' : 'a'})"/>`);
-      out.push(`<text x="${d + 4}" y="${top - unit * maxSpan}" fill="${colour}" font-size="11">${esc(rels[i])}</text>`);
+      out.push(`<line x1="${d}" y1="${top - lift0 - unit * maxSpan - 8}" x2="${d}" y2="${top - 4}" stroke="${colour}" marker-end="url(#${wrong ? 'r' : 'a'})"/>`);
+      out.push(`<text x="${d + 4}" y="${top - lift0 - unit * maxSpan}" fill="${colour}" font-size="11">${esc(rels[i])}</text>`);
       continue;
     }
     const h = xs[heads[i] - 1];
-    const lift = unit * span(i);
+    const lift = lift0 + unit * span(i);
     const y0 = top - 4;
     const sx = h + (d > h ? 4 : -4), ex = d + (d > h ? -4 : 4);
     out.push(`<path d="M${sx} ${y0} C${sx} ${y0 - lift} ${ex} ${y0 - lift} ${ex} ${y0}" fill="none" stroke="${colour}" marker-end="url(#${wrong ? 'r' : 'a'})"/>`);
