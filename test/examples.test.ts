@@ -6,6 +6,7 @@ import { basics } from '../examples/basics.ts';
 import { trainMlp } from '../examples/train_mlp.ts';
 import { keyboardExample } from '../examples/keyboard_decoder.ts';
 import { parserExample } from '../examples/parser.ts';
+import { smartReplyExample } from '../examples/smart_reply.ts';
 
 const t = suite('examples');
 
@@ -50,6 +51,16 @@ t('examples/parser.ts tags and parses a sentence into one tree with the verb at 
   assert.is(result.heads[3], 2, out); // cat <- saw
   assert.is(result.rels[3].split(':')[0], 'obj', out);
   assert.match(result.svg, /^<svg/);
+  assert.is(leaked.length, 0, leaked.map(String).join(', '));
+});
+
+t('examples/smart_reply.ts suggests three different replies and personalises a user', async () => {
+  const lines: string[] = [];
+  const { result, leaked } = await observeTensors(() => smartReplyExample(undefined, (...m) => lines.push(m.map(String).join(' '))));
+  assert.is(result.replies.length, 3, lines.join('\n'));
+  assert.is(new Set(result.replies).size, 3);
+  assert.ok(result.after < result.before, lines.join('\n'));
+  assert.match(lines.join('\n'), /held-out perplexity [0-9.]+ -> [0-9.]+/);
   assert.is(leaked.length, 0, leaked.map(String).join(', '));
 });
 

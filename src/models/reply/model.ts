@@ -21,6 +21,8 @@ export interface ReplyModelSpec {
    * projected to the embedding size and scored against the embedding rows, which halves the model
    */
   tie?: boolean;
+  /** dropout on the word embeddings and the decoder's outputs in train mode (default 0) */
+  dropout?: number;
 }
 
 /** One batch: ids time-major [T, N], lengths per column; targets are the decoder input shifted by one. */
@@ -51,6 +53,7 @@ export class ReplyModel extends nn.Module {
   /** [E, H] projection of the decoder state when the output is tied to the embedding */
   readonly proj: kiln.Variable | null;
   private wordClassT: Tensor | null = null;
+  private readonly drop: nn.Dropout | null;
 
   constructor(readonly spec: ReplyModelSpec, readonly wordClass: Int32Array) {
     super();
@@ -60,6 +63,7 @@ export class ReplyModel extends nn.Module {
     this.userEmbedding = this.module('user', new nn.Embedding(s.users, s.userDim, { seed: s.seed + 1 }));
     this.encoder = this.module('encoder', new nn.LSTM(s.embed, s.hidden, { seed: s.seed + 2 }));
     this.decoder = this.module('decoder', new nn.LSTM(s.embed + s.userDim, s.hidden, { seed: s.seed + 3 }));
+    this.drop = s.dropout ? this.module('drop', new nn.Dropout(s.dropout, { seed: s.seed + 7 })) : null;
     const D = s.tie ? s.embed : s.hidden;
     const k = 1 / Math.sqrt(D);
     this.proj = s.tie ? this.param('out_projection', () => kiln.randomUniform([s.embed, s.hidden], -1 / Math.sqrt(s.hidden), 1 / Math.sqrt(s.hidden), 'float32', s.seed + 6)) : null;
@@ -80,7 +84,7 @@ export class ReplyModel extends nn.Module {
     const H = this.spec.hidden;
     if (!src) return { h: kiln.zeros([1, n, H]), c: kiln.zeros([1, n, H]) };
     const ids = kiln.tensor(src, [T, n], 'int32');
-    const x = this.embedding.forward(ids);
+    const x = this.dropped(this.embedding.forward(ids));
     const r = this.encoder.forward(x, { lengths: lens });
     return { h: r.hN, c: r.cN! };
   }
@@ -92,14 +96,18 @@ export class ReplyModel extends nn.Module {
    */
   decode(tgtIn: Int32Array, lens: number[] | null, T: number, n: number, users: Int32Array | Tensor, h: Tensor, c: Tensor): { out: Tensor; hN: Tensor; cN: Tensor } {
     const ids = kiln.tensor(tgtIn, [T, n], 'int32');
-    const words = this.embedding.forward(ids);
+    const words = this.dropped(this.embedding.forward(ids));
     const Du = this.spec.userDim;
     const u = users instanceof Int32Array
       ? this.userEmbedding.forward(kiln.tensor(users, [1, n], 'int32')) // [1, N, Du]
       : kiln.reshape(users.shape[0] === 1 ? kiln.broadcastTo(users, [n, Du]) : users, [1, n, Du]);
     const x = kiln.concat([words, kiln.broadcastTo(u, [T, n, this.spec.userDim])], 2);
     const r = this.decoder.forward(x, { h0: h, c0: c, lengths: lens });
-    return { out: kiln.reshape(r.output, [T * n, this.spec.hidden]), hN: r.hN, cN: r.cN! };
+    return { out: this.dropped(kiln.reshape(r.output, [T * n, this.spec.hidden])), hN: r.hN, cN: r.cN! };
+  }
+
+  private dropped(x: Tensor): Tensor {
+    return this.drop && this.training ? this.drop.forward(x) : x;
   }
 
   /** -log p(target) per decoder position [T * N] (PAD targets included: mask them). */

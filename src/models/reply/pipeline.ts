@@ -25,7 +25,11 @@ export interface ReplyTrainOptions {
   softmax: 'hierarchical' | 'full';
   /** output weights tied to the input embedding (default true) */
   tie?: boolean;
+  /** dropout on embeddings and decoder outputs (default 0.3) */
+  dropout?: number;
   lr: number;
+  /** learning rate of the message -> reply stage (default lr / 4): the pairs are few, the pre-trained decoder easy to spoil */
+  pairLr?: number;
   seed: number;
   resume: boolean;
   log: (line: string) => void;
@@ -37,7 +41,7 @@ export interface ReplyTrainOptions {
   maxWords?: number;
 }
 
-export const REPLY_TRAIN_DEFAULTS = { lmEpochs: 1, epochs: 10, embed: 96, hidden: 192, userDim: 16, clusters: 20, lr: 2e-3, seed: 1, tie: true };
+export const REPLY_TRAIN_DEFAULTS = { lmEpochs: 3, epochs: 6, embed: 96, hidden: 192, userDim: 16, clusters: 20, lr: 2e-3, pairLr: 5e-4, dropout: 0.3, seed: 1, tie: true };
 
 const fmtEta = (s: number) => (!Number.isFinite(s) ? '?' : s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`);
 
@@ -61,13 +65,29 @@ export function replyClusters(space: WordSpace, train: readonly ReplyPair[], k: 
 /** The model as a suggester: the response set scored by the network, the best of k different clusters. */
 export function modelSuggester(b: ReplyBundle, user = 0): Suggester & { suggestAsync(message: string, k: number): Promise<string[]> } {
   const cands = candidateSet(b.vocab, b.responses.texts);
+  let prior: Float32Array | null = b.responses.prior ? Float32Array.from(b.responses.prior) : null;
   return {
     name: `kiln LSTM encoder-decoder (${b.config.spec.softmax} softmax), response set of ${cands.texts.length}`,
     suggest() { throw new Error('use suggestAsync'); },
     async suggestAsync(message, k) {
-      const { rank } = await scoreResponses(b.model, b.vocab, message, user, cands, { alpha: b.config.alpha, lengthBias: b.config.lengthBias });
-      const order = Array.from(rank.keys()).sort((x, y) => rank[y] - rank[x]);
-      return diversify(order, (i) => b.responses.clusters[i], k).map((i) => cands.texts[i]);
+      prior ??= (await scoreResponses(b.model, b.vocab, null, 0, cands)).logp;
+      const { logp } = await scoreResponses(b.model, b.vocab, message, user, cands, { alpha: b.config.alpha, lengthBias: b.config.lengthBias });
+      // a cluster scores its prior (its size) times the best evidence the message gives one of its
+      // replies, p(reply | message) / p(reply) (pointwise mutual information; p(reply) is the
+      // decoder's probability with no message, which takes out the length bias of raw scores).
+      // Chosen on dev (docs/smart_reply.md): summing the evidence over the cluster instead gave
+      // nearly the same suggestions for every message.
+      const K = b.responses.k;
+      const evidence = new Float64Array(K).fill(-Infinity), best = new Int32Array(K).fill(-1), size = new Float64Array(K);
+      for (let i = 0; i < logp.length; i++) {
+        const c = b.responses.clusters[i];
+        size[c]++;
+        const pmi = logp[i] - prior[i];
+        if (pmi > evidence[c]) { evidence[c] = pmi; best[c] = i; }
+      }
+      const score = (c: number) => evidence[c] + Math.log(size[c]);
+      const clusters = Array.from(evidence.keys()).filter((c) => best[c] >= 0).sort((x, y) => score(y) - score(x));
+      return diversify(clusters.map((c) => best[c]), (i) => b.responses.clusters[i], k).map((i) => cands.texts[i]);
     },
   };
 }
@@ -105,7 +125,7 @@ export async function trainReply(o: ReplyTrainOptions): Promise<ReplyBundle> {
   vocab.idf = idfOf(vocab.index, vocabDocs);
   const users = new Map<string, number>();
   for (const p of train) if (!users.has(p.user)) users.set(p.user, users.size + 1);
-  const spec: ReplyModelSpec = { vocab: vocab.words.length, classes: vocab.classes, users: users.size + 1, embed: o.embed, hidden: o.hidden, userDim: o.userDim, softmax: o.softmax, seed: o.seed, tie: o.tie ?? true };
+  const spec: ReplyModelSpec = { vocab: vocab.words.length, classes: vocab.classes, users: users.size + 1, embed: o.embed, hidden: o.hidden, userDim: o.userDim, softmax: o.softmax, seed: o.seed, tie: o.tie ?? true, dropout: o.dropout ?? 0.3 };
   o.log(`[reply train] vocabulary ${spec.vocab} words in ${spec.classes} classes, ${users.size} users`);
   const model = new ReplyModel(spec, vocab.wordClass);
   const opt = kiln.adam(o.lr, 0.9, 0.999, 1e-8, { clipNorm: 5 });
@@ -137,6 +157,7 @@ export async function trainReply(o: ReplyTrainOptions): Promise<ReplyBundle> {
       await save();
     }
     if (state.stage === 'pairs') {
+      opt.learningRate = o.pairLr ?? o.lr / 4;
       for (let ep = state.epoch + 1; ep <= o.epochs; ep++) {
         const loss = await trainEpoch(model, tr, opt, { batch: 32, seed: o.seed * 1000 + 500 + ep, stage: 'replies', epoch: ep, epochs: o.epochs, onProgress: (p) => throttle(line(p)) });
         const d = await perplexity(model, dv);
@@ -156,7 +177,8 @@ export async function trainReply(o: ReplyTrainOptions): Promise<ReplyBundle> {
     const clusters = replyClusters(space, train, o.clusters, o.seed);
     o.log(`[reply train] ${clusters.k} reply clusters of the ${train.length} training replies`);
     const texts = [...new Set(train.map((p) => p.reply))];
-    const responses: ResponseSet = { texts, clusters: texts.map((t) => assign(clusters, textVector(space, t))), k: clusters.k, dim: clusters.dim, centroids: Array.from(clusters.centroids) };
+    const prior = (await scoreResponses(model, vocab, null, 0, candidateSet(vocab, texts))).logp;
+    const responses: ResponseSet = { texts, clusters: texts.map((t) => assign(clusters, textVector(space, t))), k: clusters.k, dim: clusters.dim, centroids: Array.from(clusters.centroids), prior: Array.from(prior, (x) => Math.round(x * 1e4) / 1e4) };
     const config: ReplyConfig = { format: 'kiln-reply/1', spec, alpha: 1, lengthBias: 0, settings: { ...o, log: undefined, out: undefined, resume: undefined } };
     const bundle: ReplyBundle = { config, vocab, users, responses, model };
     config.results = { devPerplexity: state.bestDev, history: state.history, trainSeconds: Math.round((performance.now() - t0) / 1000) };

@@ -31,6 +31,8 @@ export interface ResponseSet {
   k: number;
   dim: number;
   centroids: number[];
+  /** log p(reply) of every response with no message (the decoder's prior), for the cluster evidence */
+  prior?: number[];
 }
 
 export interface ReplyBundle {

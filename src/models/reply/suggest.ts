@@ -25,8 +25,9 @@ export function candidateSet(v: ReplyVocab, texts: readonly string[]): Candidate
   return { texts: [...texts], ids: texts.map((t) => encode(v, tokenize(t).slice(0, MAX_REPLY))) };
 }
 
-/** The encoder state of one message, repeated for n columns. */
-function encodeMessage(m: ReplyModel, v: ReplyVocab, message: string, n: number): { h: kiln.Tensor; c: kiln.Tensor } {
+/** The encoder state of one message, repeated for n columns (null: no message, the zero state). */
+function encodeMessage(m: ReplyModel, v: ReplyVocab, message: string | null, n: number): { h: kiln.Tensor; c: kiln.Tensor } {
+  if (message === null) return m.encode(null, [], 0, n);
   const src = encode(v, tokenize(message).slice(-MAX_MESSAGE));
   const ids = Int32Array.from(src.length ? src : [PAD]);
   const { h, c } = m.encode(ids, [ids.length], ids.length, 1);
@@ -38,12 +39,15 @@ function encodeMessage(m: ReplyModel, v: ReplyVocab, message: string, n: number)
  * log p(candidate | message, user) of every candidate (EOS included) and its rank score, in
  * batches of `batch` candidates.
  */
-export async function scoreResponses(m: ReplyModel, v: ReplyVocab, message: string, user: number, cands: Candidates, o: RankOptions & { batch?: number } = {}): Promise<{ logp: Float32Array; rank: Float32Array }> {
+export async function scoreResponses(m: ReplyModel, v: ReplyVocab, message: string | null, user: number, cands: Candidates, o: RankOptions & { batch?: number } = {}): Promise<{ logp: Float32Array; rank: Float32Array }> {
   m.train(false);
-  const R = cands.ids.length, B = o.batch ?? 512;
+  const R = cands.ids.length, B = o.batch ?? 256;
   const logp = new Float32Array(R), rank = new Float32Array(R);
+  // candidates of similar length share a batch, so few steps are spent on padding
+  const order = Array.from(cands.ids.keys()).sort((a, b) => cands.ids[a].length - cands.ids[b].length);
   for (let at = 0; at < R; at += B) {
-    const part = cands.ids.slice(at, at + B);
+    const which = order.slice(at, at + B);
+    const part = which.map((i) => cands.ids[i]);
     const n = part.length;
     const T = Math.max(...part.map((x) => x.length)) + 1;
     const tgtIn = new Int32Array(T * n), tgtOut = new Int32Array(T * n);
@@ -59,8 +63,8 @@ export async function scoreResponses(m: ReplyModel, v: ReplyVocab, message: stri
     part.forEach((ids, j) => {
       let s = 0;
       for (let t = 0; t <= ids.length; t++) s -= loss[t * n + j];
-      logp[at + j] = s;
-      rank[at + j] = rankOf(s, ids.length + 1, o);
+      logp[which[j]] = s;
+      rank[which[j]] = rankOf(s, ids.length + 1, o);
     });
   }
   return { logp, rank };
