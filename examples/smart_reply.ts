@@ -2,10 +2,9 @@
 // from different clusters for a message, then a user vector is fitted with L-BFGS (network frozen)
 // to a few of that user's replies and the suggestions are made for that user.
 //   node --import tsx examples/smart_reply.ts ["the incoming message"]
-import * as kiln from '../src/index.ts';
 import { loadReplyModel } from '../src/models/reply/store.ts';
 import { modelSuggester } from '../src/models/reply/pipeline.ts';
-import { fitUserEmbedding, pairExamples, perplexity, makeBatch } from '../src/models/reply/train.ts';
+import { pairExamples, personalised } from '../src/models/reply/train.ts';
 import { loadReplyPairs } from '../src/models/reply/data.ts';
 
 export interface SmartReplyExampleResult { replies: string[]; before: number; after: number; fitSeconds: number }
@@ -13,7 +12,7 @@ export interface SmartReplyExampleResult { replies: string[]; before: number; af
 export async function smartReplyExample(message = 'Has anyone got the new kernel working with this sound card?', log: (...m: unknown[]) => void = console.log): Promise<SmartReplyExampleResult> {
   const b = await loadReplyModel();
   try {
-    const replies = await modelSuggester(b).suggestAsync(message, 3);
+    const replies = await modelSuggester(b).suggest(message, 3);
     log(`message: ${message}`);
     replies.forEach((r, i) => log(`  suggestion ${i + 1}: ${r}`));
     // personalise: the most frequent sender's training replies, measured on their other replies
@@ -24,13 +23,9 @@ export async function smartReplyExample(message = 'Has anyone got the new kernel
     const mine = pairs.filter((p) => p.user === user);
     const fitOn = pairExamples(mine.filter((p) => p.split === 'train'), b.vocab, new Map());
     const held = pairExamples(mine.filter((p) => p.split !== 'train'), b.vocab, new Map());
-    const before = (await perplexity(b.model, held)).ppl;
-    const fit = await fitUserEmbedding(b.model, fitOn);
-    const t = kiln.tidy(() => b.model.batchLoss(makeBatch(held), fit.vector).sum);
-    const after = Math.exp((await t.data())[0] / held.reduce((a, e) => a + e.tgt.length + 1, 0));
-    kiln.dispose([t, fit.vector]);
-    log(`user ${user.replace(/@.*/, '@...')}: ${fitOn.length} replies fitted in ${fit.seconds.toFixed(2)} s; held-out perplexity ${before.toFixed(1)} -> ${after.toFixed(1)}`);
-    return { replies, before, after, fitSeconds: fit.seconds };
+    const { before, after, seconds } = await personalised(b.model, fitOn, held);
+    log(`user ${user.replace(/@.*/, '@...')}: ${fitOn.length} replies fitted in ${seconds.toFixed(2)} s; held-out perplexity ${before.toFixed(1)} -> ${after.toFixed(1)}`);
+    return { replies, before, after, fitSeconds: seconds };
   } finally {
     b.model.dispose();
   }

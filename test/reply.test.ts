@@ -117,7 +117,7 @@ t('spherical k-means finds the three reply intents; every vector joins its own',
   assert.throws(() => kmeans(X, texts.length, 5, 10), /9 vectors cannot make 10 clusters/);
 });
 
-t('baselines: the most frequent replies, and retrieval by the nearest training message', () => {
+t('baselines: the most frequent replies, and retrieval by the nearest training message', async () => {
   const space = toySpace();
   const mk = (message: string, reply: string): ReplyPair => ({ id: message, user: 'u@x', thread: message, message, reply, split: 'train' });
   const train = [mk('shall we meet monday', 'sure ok'), mk('meet monday party', 'yes'), mk('party monday', 'ok yes'), mk('the bug is broken', 'no'), mk('thanks for the party', 'cheers'), mk('broken bug again', 'nope never')];
@@ -133,8 +133,8 @@ t('baselines: the most frequent replies, and retrieval by the nearest training m
   assert.is(assign(c, textVector(space, got[0])), assign(c, textVector(space, 'no')), got.join(' | '));
   assert.is(new Set(got.map((r) => assign(c, textVector(space, r)))).size, got.length, 'one suggestion per cluster');
   const test = [mk('a broken bug', 'nope'), mk('monday then', 'sure')];
-  assert.is(clusterRecall(ret, test, space, c, 1), 1);
-  assert.is(clusterRecall(freq, test, space, c, 1), 0.5);
+  assert.is(await clusterRecall(ret, test, space, c, 1), 1);
+  assert.is(await clusterRecall(freq, test, space, c, 1), 0.5);
 });
 
 t('a tiny reply model trains, saves, loads, suggests from k clusters; bad lines get errors; a user vector fits', async () => {

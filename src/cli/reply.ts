@@ -73,7 +73,7 @@ export async function replyCli(args: string[], io: ReplyIo = {}): Promise<number
         let bad = 0;
         for (const item of parseMessageLines(input)) {
           if ('error' in item) { bad++; write(JSON.stringify({ id: item.id, error: item.error }) + '\n'); continue; }
-          const replies = await forUser(item.user ?? userFlag).suggestAsync(item.text, k);
+          const replies = await forUser(item.user ?? userFlag).suggest(item.text, k);
           write(JSON.stringify({ id: item.id, replies }) + '\n');
         }
         if (bad) error(`kiln reply suggest: ${bad} line(s) had errors (see their "error" fields)`);

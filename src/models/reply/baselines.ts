@@ -4,14 +4,16 @@
 import { tokenize, type ReplyPair } from './data.ts';
 import { assign, textVector, type Clustering, type WordSpace } from './clusters.ts';
 
-export interface Suggester { name: string; suggest(message: string, k: number): string[] }
+export interface Suggester { name: string; suggest(message: string, k: number): string[] | Promise<string[]> }
+/** A suggester that answers at once (the baselines). */
+export interface SyncSuggester extends Suggester { suggest(message: string, k: number): string[] }
 
 /** recall@k over pairs: the share whose reply's cluster is among the suggestions' clusters. */
-export function clusterRecall(s: Suggester, pairs: readonly ReplyPair[], space: WordSpace, c: Clustering, k = 3): number {
+export async function clusterRecall(s: Suggester, pairs: readonly ReplyPair[], space: WordSpace, c: Clustering, k = 3): Promise<number> {
   let hit = 0;
   for (const p of pairs) {
     const want = assign(c, textVector(space, p.reply));
-    const got = new Set(s.suggest(p.message, k).map((r) => assign(c, textVector(space, r))));
+    const got = new Set((await s.suggest(p.message, k)).map((r) => assign(c, textVector(space, r))));
     if (got.has(want)) hit++;
   }
   return pairs.length ? hit / pairs.length : 0;
@@ -32,7 +34,7 @@ export function canonicalReplies(train: readonly ReplyPair[], space: WordSpace, 
 }
 
 /** Baseline (a): the canonical replies of the k largest clusters, whatever the message. */
-export function frequentReplies(train: readonly ReplyPair[], space: WordSpace, c: Clustering): Suggester {
+export function frequentReplies(train: readonly ReplyPair[], space: WordSpace, c: Clustering): SyncSuggester {
   const ranked = canonicalReplies(train, space, c).filter((x) => x.reply).sort((a, b) => b.size - a.size).map((x) => x.reply);
   return { name: 'most frequent replies', suggest: (_m, k) => ranked.slice(0, k) };
 }
@@ -41,7 +43,7 @@ export function frequentReplies(train: readonly ReplyPair[], space: WordSpace, c
  * Baseline (b): retrieval. The replies of the training messages nearest the message by tf-idf
  * cosine of their bags of words, one per cluster, best first (then the frequent ones to fill up).
  */
-export function retrieval(train: readonly ReplyPair[], space: WordSpace, c: Clustering): Suggester {
+export function retrieval(train: readonly ReplyPair[], space: WordSpace, c: Clustering): SyncSuggester {
   const df = new Map<string, number>();
   const bags = train.map((p) => {
     const bag = new Map<string, number>();

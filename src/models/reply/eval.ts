@@ -5,10 +5,8 @@
 import { loadHam, loadReplyPairs } from './data.ts';
 import { frequentReplies, retrieval, clusterRecall } from './baselines.ts';
 import { loadReplyModel } from './store.ts';
-import { modelSpace, modelSuggester, modelRecall } from './pipeline.ts';
-import { pairExamples, perplexity, fitUserEmbedding } from './train.ts';
-import { makeBatch } from './train.ts';
-import * as kiln from '../../index.ts';
+import { modelSpace, modelSuggester } from './pipeline.ts';
+import { pairExamples, perplexity, personalised } from './train.ts';
 import type { Clustering } from './clusters.ts';
 
 export interface ReplyEvalResult {
@@ -27,10 +25,10 @@ export async function evalReply(dir: string, log: (s: string) => void = () => {}
     const ppl = await perplexity(b.model, pairExamples(test, b.vocab, b.users));
     log(`[reply eval] test perplexity ${ppl.ppl.toFixed(1)} over ${ppl.tokens} tokens`);
     const recall: Record<string, number> = {};
-    for (const s of [frequentReplies(train, space, c), retrieval(train, space, c)]) recall[s.name] = clusterRecall(s, test, space, c, 3);
+    for (const s of [frequentReplies(train, space, c), retrieval(train, space, c)]) recall[s.name] = await clusterRecall(s, test, space, c, 3);
     const t0 = performance.now();
     const model = modelSuggester(b);
-    recall[model.name] = await modelRecall(model, test, space, c, 3);
+    recall[model.name] = await clusterRecall(model, test, space, c, 3);
     log(`[reply eval] recall@3 of ${test.length} test messages in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 
     // personalisation: users with >= 20 pairs; fit on their training pairs, score their dev+test pairs
@@ -41,14 +39,8 @@ export async function evalReply(dir: string, log: (s: string) => void = () => {}
       if (ps.length < 20) continue;
       const fitOn = ps.filter((p) => p.split === 'train'), held = ps.filter((p) => p.split !== 'train');
       if (fitOn.length < 5 || held.length < 2) continue;
-      const heldEx = pairExamples(held, b.vocab, new Map()); // as an unknown user: row 0
-      const before = (await perplexity(b.model, heldEx)).ppl;
-      const fit = await fitUserEmbedding(b.model, pairExamples(fitOn, b.vocab, new Map()));
-      const t = kiln.tidy(() => b.model.batchLoss(makeBatch(heldEx), fit.vector).sum);
-      const tokens = heldEx.reduce((a, e) => a + e.tgt.length + 1, 0);
-      const after = Math.exp((await t.data())[0] / tokens);
-      kiln.dispose([t, fit.vector]);
-      users.push({ user, trainPairs: fitOn.length, heldOut: held.length, before, after, fitSeconds: fit.seconds });
+      const r = await personalised(b.model, pairExamples(fitOn, b.vocab, new Map()), pairExamples(held, b.vocab, new Map()));
+      users.push({ user, trainPairs: fitOn.length, heldOut: held.length, before: r.before, after: r.after, fitSeconds: r.seconds });
     }
     const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
     const lines = [

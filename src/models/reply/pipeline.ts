@@ -63,13 +63,12 @@ export function replyClusters(space: WordSpace, train: readonly ReplyPair[], k: 
 }
 
 /** The model as a suggester: the response set scored by the network, the best of k different clusters. */
-export function modelSuggester(b: ReplyBundle, user = 0): Suggester & { suggestAsync(message: string, k: number): Promise<string[]> } {
+export function modelSuggester(b: ReplyBundle, user = 0): Suggester & { suggest(message: string, k: number): Promise<string[]> } {
   const cands = candidateSet(b.vocab, b.responses.texts);
   let prior: Float32Array | null = b.responses.prior ? Float32Array.from(b.responses.prior) : null;
   return {
     name: `kiln LSTM encoder-decoder (${b.config.spec.softmax} softmax), response set of ${cands.texts.length}`,
-    suggest() { throw new Error('use suggestAsync'); },
-    async suggestAsync(message, k) {
+    async suggest(message, k) {
       prior ??= (await scoreResponses(b.model, b.vocab, null, 0, cands)).logp;
       const { logp } = await scoreResponses(b.model, b.vocab, message, user, cands, { alpha: b.config.alpha, lengthBias: b.config.lengthBias });
       // a cluster scores its prior (its size) times the best evidence the message gives one of its
@@ -90,17 +89,6 @@ export function modelSuggester(b: ReplyBundle, user = 0): Suggester & { suggestA
       return diversify(clusters.map((c) => best[c]), (i) => b.responses.clusters[i], k).map((i) => cands.texts[i]);
     },
   };
-}
-
-/** recall@k of an async suggester against the bundle's clusters. */
-export async function modelRecall(s: { suggestAsync(m: string, k: number): Promise<string[]> }, pairs: readonly ReplyPair[], space: WordSpace, c: Clustering, k = 3): Promise<number> {
-  let hit = 0;
-  for (const p of pairs) {
-    const want = assign(c, textVector(space, p.reply));
-    const got = new Set((await s.suggestAsync(p.message, k)).map((r) => assign(c, textVector(space, r))));
-    if (got.has(want)) hit++;
-  }
-  return pairs.length ? hit / pairs.length : 0;
 }
 
 interface State { stage: 'lm' | 'pairs' | 'done'; epoch: number; bestDev: number; history: Record<string, unknown>[] }

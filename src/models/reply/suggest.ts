@@ -45,27 +45,34 @@ export async function scoreResponses(m: ReplyModel, v: ReplyVocab, message: stri
   const logp = new Float32Array(R), rank = new Float32Array(R);
   // candidates of similar length share a batch, so few steps are spent on padding
   const order = Array.from(cands.ids.keys()).sort((a, b) => cands.ids[a].length - cands.ids[b].length);
-  for (let at = 0; at < R; at += B) {
-    const which = order.slice(at, at + B);
-    const part = which.map((i) => cands.ids[i]);
-    const n = part.length;
-    const T = Math.max(...part.map((x) => x.length)) + 1;
-    const tgtIn = new Int32Array(T * n), tgtOut = new Int32Array(T * n);
-    part.forEach((ids, j) => { tgtIn[j] = BOS; ids.forEach((id, t) => { tgtIn[(t + 1) * n + j] = id; tgtOut[t * n + j] = id; }); tgtOut[ids.length * n + j] = EOS; });
-    const lens = part.map((x) => x.length + 1);
-    const per = kiln.tidy(() => {
-      const { h, c } = encodeMessage(m, v, message, n);
-      const { out } = m.decode(tgtIn, lens, T, n, new Int32Array(n).fill(user), h, c);
-      return m.tokenLoss(out, tgtOut);
-    });
-    const loss = (await per.data()) as Float32Array;
-    per.dispose();
-    part.forEach((ids, j) => {
-      let s = 0;
-      for (let t = 0; t <= ids.length; t++) s -= loss[t * n + j];
-      logp[which[j]] = s;
-      rank[which[j]] = rankOf(s, ids.length + 1, o);
-    });
+  // the message is encoded once; every batch starts from that state
+  const start = kiln.tidy(() => { const s0 = encodeMessage(m, v, message, 1); return [kiln.keep(s0.h), kiln.keep(s0.c)]; });
+  try {
+    for (let at = 0; at < R; at += B) {
+      const which = order.slice(at, at + B);
+      const part = which.map((i) => cands.ids[i]);
+      const n = part.length;
+      const T = Math.max(...part.map((x) => x.length)) + 1;
+      const tgtIn = new Int32Array(T * n), tgtOut = new Int32Array(T * n);
+      part.forEach((ids, j) => { tgtIn[j] = BOS; ids.forEach((id, t) => { tgtIn[(t + 1) * n + j] = id; tgtOut[t * n + j] = id; }); tgtOut[ids.length * n + j] = EOS; });
+      const lens = part.map((x) => x.length + 1);
+      const per = kiln.tidy(() => {
+        const H = m.spec.hidden;
+        const h = kiln.broadcastTo(start[0], [1, n, H]), c = kiln.broadcastTo(start[1], [1, n, H]);
+        const { out } = m.decode(tgtIn, lens, T, n, new Int32Array(n).fill(user), h, c);
+        return m.tokenLoss(out, tgtOut);
+      });
+      const loss = (await per.data()) as Float32Array;
+      per.dispose();
+      part.forEach((ids, j) => {
+        let s = 0;
+        for (let t = 0; t <= ids.length; t++) s -= loss[t * n + j];
+        logp[which[j]] = s;
+        rank[which[j]] = rankOf(s, ids.length + 1, o);
+      });
+    }
+  } finally {
+    kiln.dispose(start);
   }
   return { logp, rank };
 }

@@ -137,3 +137,21 @@ export async function fitUserEmbedding(m: ReplyModel, ex: readonly Example[], o:
     start.dispose();
   }
 }
+
+/**
+ * Held-out perplexity of a user's pairs as an unknown user (row 0) and with a vector fitted on
+ * the user's other pairs: the personalisation measurement of `kiln reply eval`.
+ */
+export async function personalised(m: ReplyModel, fitOn: readonly Example[], heldOut: readonly Example[]): Promise<{ before: number; after: number; seconds: number }> {
+  const before = (await perplexity(m, heldOut)).ppl;
+  const fit = await fitUserEmbedding(m, fitOn);
+  try {
+    const t = kiln.tidy(() => m.batchLoss(makeBatch(heldOut), fit.vector).sum);
+    const sum = (await t.data())[0];
+    t.dispose();
+    const tokens = heldOut.reduce((a, e) => a + e.tgt.length + 1, 0);
+    return { before, after: Math.exp(sum / tokens), seconds: fit.seconds };
+  } finally {
+    fit.vector.dispose();
+  }
+}
