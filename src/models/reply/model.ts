@@ -136,8 +136,8 @@ export class ReplyModel extends nn.Module {
   }
 
   /** Summed token loss and the number of target tokens of a batch (PAD positions masked). */
-  batchLoss(b: ReplyBatch, userVec?: Tensor): { sum: Tensor; tokens: number } {
-    const { h, c } = this.encode(b.src, b.srcLens, b.srcT, b.n);
+  batchLoss(b: ReplyBatch, userVec?: Tensor, encoded?: { h: Tensor; c: Tensor }): { sum: Tensor; tokens: number } {
+    const { h, c } = encoded ?? this.encode(b.src, b.srcLens, b.srcT, b.n);
     const { out } = this.decode(b.tgtIn, b.tgtLens, b.tgtT, b.n, userVec ?? b.users, h, c);
     const per = this.tokenLoss(out, b.tgtOut);
     const mask = new Float32Array(b.tgtOut.length);
