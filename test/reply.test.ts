@@ -179,6 +179,19 @@ t('a tiny reply model trains, saves, loads, suggests from k clusters; bad lines 
     assert.equal([...fit.vector.shape], [1, 4]);
     assert.equal(Array.from(await m.model.decoder.namedParameters()[0][1].data()), w0, 'the network stays frozen');
     fit.vector.dispose();
+    // the response set scored in length-sorted batches equals each candidate scored alone
+    const { candidateSet, scoreResponses, generate } = await import('../src/models/reply/suggest.ts');
+    const cands = candidateSet(m.vocab, m.responses.texts.slice(0, 9));
+    const together = await scoreResponses(m.model, m.vocab, 'is the server down again', 0, cands, { batch: 4 });
+    for (let i = 0; i < 9; i++) {
+      const alone = await scoreResponses(m.model, m.vocab, 'is the server down again', 0, { texts: [cands.texts[i]], ids: [cands.ids[i]] });
+      assert.ok(Math.abs(alone.logp[0] - together.logp[i]) < 1e-3 * Math.max(1, Math.abs(alone.logp[0])), `candidate ${i}: ${alone.logp[0]} vs ${together.logp[i]}`);
+    }
+    // beam generation: at most beam results, best first, never <unk>, at least minLength words
+    const gen = await generate(m.model, m.vocab, 'is the server down again', 0, { beam: 4, maxLength: 8, minLength: 2 });
+    assert.ok(gen.length >= 1 && gen.length <= 4, `${gen.length} results`);
+    for (let i = 1; i < gen.length; i++) assert.ok(gen[i - 1].rank >= gen[i].rank, 'sorted by rank');
+    for (const g of gen) { assert.not.match(g.text, /<unk>/); assert.ok(tokenize(g.text).length >= 2, g.text); assert.ok(Number.isFinite(g.logp) && g.logp < 0); }
     m.model.dispose();
   } finally {
     rmSync(out, { recursive: true, force: true });
