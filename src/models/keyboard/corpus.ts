@@ -3,11 +3,11 @@
 // by `kiln keyboard train` / `eval`; the shipped model needs neither at run time.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { tokenizeSentences } from '../../fst/ngram.ts';
+import { REPO_ROOT } from '../root.ts';
 
 /** The repo root, from src/models/keyboard/ or from a bundle in dist/node/. */
-const ROOT = ['../../..', '../..'].map((p) => fileURLToPath(new URL(p, import.meta.url))).find((p) => existsSync(join(p, 'package.json'))) ?? fileURLToPath(new URL('../../..', import.meta.url));
+const ROOT = REPO_ROOT;
 
 function pkgDir(name: string): string {
   const d = join(ROOT, 'node_modules', name);

@@ -4,16 +4,16 @@
 //   tagger.safetensors   the UPOS tagger's parameters (FeatureMlp state dict)
 //   parser.safetensors   the transition scorer's parameters
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import * as kiln from '../../index.ts';
 import { FeatureMlp, type MlpSpec } from './mlp.ts';
 import { Vocab, RESERVED } from './vocab.ts';
 import type { Vocabs } from './features.ts';
 import type { TransitionSystem } from './transition.ts';
+import { REPO_ROOT } from '../root.ts';
 
 /** The repo root, from src/models/parser/ or from a bundle in dist/node/. */
-export const ROOT = ['../../..', '../..'].map((p) => resolve(dirname(fileURLToPath(import.meta.url)), p)).find((p) => existsSync(join(p, 'package.json'))) ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const ROOT = REPO_ROOT;
 export const DEFAULT_MODEL = join(ROOT, 'models/parser');
 export const DEFAULT_TRAIN = join(ROOT, 'data/ud-english-ewt/en_ewt-ud-train.conllu.gz');
 export const DEFAULT_DEV = join(ROOT, 'data/ud-english-ewt/en_ewt-ud-dev.conllu.gz');

@@ -33,7 +33,7 @@ export async function evalReply(dir: string, log: (s: string) => void = () => {}
 
     // personalisation: users with >= 20 pairs; fit on their training pairs, score their dev+test pairs
     const byUser = new Map<string, typeof pairs>();
-    for (const p of pairs) byUser.set(p.user, [...(byUser.get(p.user) ?? []), p]);
+    for (const p of pairs) { const l = byUser.get(p.user); if (l) l.push(p); else byUser.set(p.user, [p]); }
     const users: ReplyEvalResult['users'] = [];
     for (const [user, ps] of byUser) {
       if (ps.length < 20) continue;

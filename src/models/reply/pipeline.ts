@@ -1,16 +1,16 @@
-// `kiln reply train` and `kiln reply eval` (docs/smart_reply.md): data -> word vectors and reply
-// clusters -> vocabulary -> decoder pre-training on the corpus -> message -> reply training (best
-// dev epoch kept) -> the response set -> a model directory. Every stage checkpoints, so --resume
-// continues an interrupted run.
+// `kiln reply train` (docs/smart_reply.md): data -> vocabulary -> decoder pre-training on the
+// corpus -> message -> reply training (best dev epoch kept) -> reply clusters in the trained word
+// space -> the response set -> a model directory; and the model as a suggester (used by
+// `kiln reply suggest` and eval.ts). Every epoch checkpoints, so --resume continues a run.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as kiln from '../../index.ts';
 import { loadHam, loadReplyPairs, corpusParagraphs, tokenize, type ReplyPair } from './data.ts';
 import { kmeans, textVector, idfOf, assign, type WordSpace, type Clustering } from './clusters.ts';
-import { frequentReplies, retrieval, clusterRecall, type Suggester } from './baselines.ts';
+import type { Suggester } from './baselines.ts';
 import { buildReplyVocab } from './vocab.ts';
 import { ReplyModel, type ReplyModelSpec } from './model.ts';
-import { pairExamples, lmExamples, perplexity, trainEpoch, fitUserEmbedding, type Example, type EpochProgress } from './train.ts';
+import { pairExamples, lmExamples, perplexity, trainEpoch, type EpochProgress } from './train.ts';
 import { saveReplyModel, type ReplyBundle, type ReplyConfig, type ResponseSet } from './store.ts';
 import { candidateSet, scoreResponses, diversify } from './suggest.ts';
 
@@ -182,4 +182,3 @@ export async function trainReply(o: ReplyTrainOptions): Promise<ReplyBundle> {
   }
 }
 
-export { fitUserEmbedding, frequentReplies, retrieval, clusterRecall, type Example };

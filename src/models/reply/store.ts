@@ -5,13 +5,13 @@
 //   responses.json     the response set: candidate replies, their clusters, the cluster centroids
 //   model.safetensors  the network's parameters
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import * as kiln from '../../index.ts';
 import { ReplyModel, type ReplyModelSpec } from './model.ts';
 import type { ReplyVocab } from './vocab.ts';
+import { REPO_ROOT } from '../root.ts';
 
-export const ROOT = ['../../..', '../..'].map((p) => resolve(dirname(fileURLToPath(import.meta.url)), p)).find((p) => existsSync(join(p, 'package.json'))) ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const ROOT = REPO_ROOT;
 export const DEFAULT_REPLY_MODEL = join(ROOT, 'models/reply');
 
 export interface ReplyConfig {

@@ -25,14 +25,12 @@ export function candidateSet(v: ReplyVocab, texts: readonly string[]): Candidate
   return { texts: [...texts], ids: texts.map((t) => encode(v, tokenize(t).slice(0, MAX_REPLY))) };
 }
 
-/** The encoder state of one message, repeated for n columns (null: no message, the zero state). */
-function encodeMessage(m: ReplyModel, v: ReplyVocab, message: string | null, n: number): { h: kiln.Tensor; c: kiln.Tensor } {
-  if (message === null) return m.encode(null, [], 0, n);
+/** The encoder state [1, 1, H] of one message (null: no message, the zero state). */
+function encodeMessage(m: ReplyModel, v: ReplyVocab, message: string | null): { h: kiln.Tensor; c: kiln.Tensor } {
+  if (message === null) return m.encode(null, [], 0, 1);
   const src = encode(v, tokenize(message).slice(-MAX_MESSAGE));
   const ids = Int32Array.from(src.length ? src : [PAD]);
-  const { h, c } = m.encode(ids, [ids.length], ids.length, 1);
-  const H = m.spec.hidden;
-  return { h: kiln.broadcastTo(h, [1, n, H]), c: kiln.broadcastTo(c, [1, n, H]) };
+  return m.encode(ids, [ids.length], ids.length, 1);
 }
 
 /**
@@ -46,7 +44,7 @@ export async function scoreResponses(m: ReplyModel, v: ReplyVocab, message: stri
   // candidates of similar length share a batch, so few steps are spent on padding
   const order = Array.from(cands.ids.keys()).sort((a, b) => cands.ids[a].length - cands.ids[b].length);
   // the message is encoded once; every batch starts from that state
-  const start = kiln.tidy(() => { const s0 = encodeMessage(m, v, message, 1); return [kiln.keep(s0.h), kiln.keep(s0.c)]; });
+  const start = kiln.tidy(() => { const s0 = encodeMessage(m, v, message); return [kiln.keep(s0.h), kiln.keep(s0.c)]; });
   try {
     for (let at = 0; at < R; at += B) {
       const which = order.slice(at, at + B);
@@ -83,7 +81,7 @@ interface GenState { ids: number[]; h: Float32Array; c: Float32Array }
 export async function generate(m: ReplyModel, v: ReplyVocab, message: string, user: number, o: RankOptions & { beam?: number; maxLength?: number; minLength?: number; topK?: number } = {}): Promise<{ text: string; logp: number; rank: number }[]> {
   m.train(false);
   const H = m.spec.hidden, beam = o.beam ?? 8, minLength = o.minLength ?? 2;
-  const start = kiln.tidy(() => encodeMessage(m, v, message, 1));
+  const start = kiln.tidy(() => encodeMessage(m, v, message));
   const [h0, c0] = await Promise.all([start.h.data(), start.c.data()]);
   kiln.dispose([start.h, start.c]);
   const users = (n: number) => new Int32Array(n).fill(user);

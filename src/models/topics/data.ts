@@ -3,11 +3,11 @@
 // the classifiers, and a fixed train/dev/test split by a hash of the package name.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { REPO_ROOT } from '../root.ts';
 
 /** The repo root, from src/models/topics/ or from a bundle in dist/node/. */
-export const ROOT = ['../../..', '../..'].map((p) => fileURLToPath(new URL(p, import.meta.url))).find((p) => existsSync(join(p, 'package.json'))) ?? fileURLToPath(new URL('../../..', import.meta.url));
+export const ROOT = REPO_ROOT;
 
 export const DEFAULT_DATA = join(ROOT, 'data', 'debian-packages', 'packages.jsonl.gz');
 export const DEFAULT_MODEL = join(ROOT, 'models', 'topics');
