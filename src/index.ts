@@ -28,6 +28,7 @@ export * from './ops/ctc.ts';
 export * from './ops/embedding.ts';
 export * from './ops/hsoftmax.ts';
 export * from './ops/sparse.ts';
+export * from './ops/binarize.ts';
 export * from './io/tfjs/index.ts';
 export * as nn from './nn/index.ts';
 export * as fst from './fst/index.ts';

@@ -32,41 +32,8 @@ export const CLASSIFIERS: Record<string, ClassifierSpec> = {
   },
 };
 
-export interface Rgb { width: number; height: number; data: Uint8Array } // data: RGB, row-major
-
-async function importDecoder<T>(pkg: string, load: () => Promise<T>): Promise<T> {
-  try { return await load(); } catch {
-    throw new Error(`decoding this image needs the npm package ${pkg}, which is not installed (npm install ${pkg})`);
-  }
-}
-
-/** Decodes PNG or JPEG bytes (by their signature) to RGB with pngjs / jpeg-js. */
-export async function decodeImage(bytes: Uint8Array, name: string): Promise<Rgb> {
-  const isPng = bytes.length > 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
-  const isJpeg = bytes.length > 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
-  let w: number, h: number, rgba: Uint8Array;
-  if (isPng) {
-    const { PNG } = (await importDecoder('pngjs', () => import('pngjs'))).default;
-    let png;
-    try { png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)); } catch (e) { throw new Error(`${name}: not a readable PNG: ${(e as Error).message}`); }
-    [w, h, rgba] = [png.width, png.height, new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength)];
-  } else if (isJpeg) {
-    const jpeg = (await importDecoder('jpeg-js', () => import('jpeg-js'))).default;
-    let img;
-    try { img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 }); } catch (e) { throw new Error(`${name}: not a readable JPEG: ${(e as Error).message}`); }
-    [w, h, rgba] = [img.width, img.height, img.data];
-  } else {
-    throw new Error(`${name}: unsupported image format (the file starts with ${Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ')}); kiln classify reads PNG and JPEG`);
-  }
-  if (!w || !h) throw new Error(`${name}: the image is empty (${w}x${h})`);
-  const data = new Uint8Array(w * h * 3);
-  for (let i = 0, j = 0; i < w * h; i++, j += 4) {
-    data[3 * i] = rgba[j];
-    data[3 * i + 1] = rgba[j + 1];
-    data[3 * i + 2] = rgba[j + 2];
-  }
-  return { width: w, height: h, data };
-}
+export { decodeImage, type Rgb } from '../io/image.ts';
+import { decodeImage, type Rgb } from '../io/image.ts';
 
 /**
  * tf.image.resizeBilinear on the CPU, one HWC image: output pixel (r, c) samples the source at

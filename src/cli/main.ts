@@ -21,6 +21,8 @@ commands:
                              eval (docs/keyboard.md; kiln keyboard help)
   topics CMD [OPTIONS]       app topics: skip-gram vectors and per-topic classifiers on Debian
                              packages: predict, train, eval, neighbours (docs/topics.md)
+  codec CMD [OPTIONS]        Residual-GRU image codec: encode, decode, train, eval
+                             (docs/codec.md; kiln codec help)
   reply CMD [OPTIONS]        smart reply: LSTM encoder-decoder suggestions for mail messages:
                              suggest, train, eval (docs/smart_reply.md; kiln reply help)
   parse [CMD] [OPTIONS]      dependency parsing of CoNLL-U (SyntaxNet-style transition parser
@@ -80,6 +82,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'parse': {
       const { parseCli } = await import('./parse.ts');
       return parseCli(rest);
+    }
+    case 'codec': {
+      const { codecCli } = await import('./codec.ts');
+      return codecCli(rest);
     }
     case 'reply': {
       const { replyCli } = await import('./reply.ts');

@@ -110,6 +110,27 @@ function named(op: string, v: Variable[] | Record<string, Tensor> | undefined): 
 }
 
 /**
+ * Optimizer state is keyed by Variable.name, which for module parameters carries a per-process
+ * counter (`linear_3.weight`): a new model of the same shape has other names. When the variables
+ * are given as a record (a module's stateDict()), the optimizer's per-variable keys are written
+ * under the record's stable names and mapped back to the live variables' names on load, so a
+ * resumed run gets its Adam moments back. Keys with no match pass through unchanged.
+ */
+function stableNames(v: Variable[] | Record<string, Tensor> | undefined, dir: 'save' | 'load'): Map<string, string> {
+  const m = new Map<string, string>();
+  if (!v || Array.isArray(v) || typeof v !== 'object') return m;
+  for (const [key, t] of Object.entries(v)) if (t instanceof Variable) m.set(dir === 'save' ? t.name : key, dir === 'save' ? key : t.name);
+  return m;
+}
+
+function renameSlot(key: string, names: Map<string, string>): string {
+  const cut = key.lastIndexOf('/');
+  if (cut <= 0) return key;
+  const to = names.get(key.slice(0, cut));
+  return to === undefined ? key : `${to}${key.slice(cut)}`;
+}
+
+/**
  * Write variables (and an optimizer's state, under `optimizer/`) to a safetensors file, atomically:
  * the bytes go to a temporary file next to `path`, which is synced and then renamed over `path`.
  */
@@ -125,7 +146,8 @@ export async function saveCheckpoint(path: string, options: SaveCheckpointOption
     if (typeof options.optimizer.state !== 'function') fail(op, 'optimizer must have a state() method returning a record of tensors');
     const st = options.optimizer.state();
     if (!st || typeof st !== 'object') fail(op, `optimizer.state() must return a record of tensors, got ${st === null ? 'null' : typeof st}`);
-    for (const [k, t] of Object.entries(st)) own(all, OPTIMIZER_PREFIX + k, t);
+    const rename = stableNames(options.variables, 'save');
+    for (const [k, t] of Object.entries(st)) own(all, OPTIMIZER_PREFIX + renameSlot(k, rename), t);
   }
   const bytes = await save(op, all, options.metadata);
 
@@ -215,7 +237,10 @@ export async function loadCheckpoint(path: string, options: LoadCheckpointOption
     res.loaded.push(name);
   }
   if (options.optimizer) {
-    const rec = upload(op, optState, `${path}: optimizer state `);
+    const back = stableNames(options.variables, 'load');
+    const renamed: Record<string, DecodedSafetensor> = {};
+    for (const [k, e] of Object.entries(optState)) own(renamed, renameSlot(k, back), e);
+    const rec = upload(op, renamed, `${path}: optimizer state `);
     res.optimizerState = Object.keys(rec);
     try {
       await options.optimizer.loadState(rec);
