@@ -1,12 +1,16 @@
 import './setup.ts';
 import { suite } from 'uvu';
 import { assert } from './helpers.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { observeTensors } from '../src/tensor.ts';
 import { basics } from '../examples/basics.ts';
 import { trainMlp } from '../examples/train_mlp.ts';
 import { keyboardExample } from '../examples/keyboard_decoder.ts';
 import { parserExample } from '../examples/parser.ts';
 import { smartReplyExample } from '../examples/smart_reply.ts';
+import { codecExample } from '../examples/codec.ts';
 
 const t = suite('examples');
 
@@ -61,6 +65,25 @@ t('examples/smart_reply.ts suggests three different replies and personalises a u
   assert.is(new Set(result.replies).size, 3);
   assert.ok(result.after < result.before, lines.join('\n'));
   assert.match(lines.join('\n'), /held-out perplexity [0-9.]+ -> [0-9.]+/);
+  assert.is(leaked.length, 0, leaked.map(String).join(', '));
+});
+
+t('examples/codec.ts: one bitstream, finer with every decoded iteration; 2 iterations beat JPEG\'s lowest quality', async () => {
+  const lines: string[] = [];
+  // a 192x192 crop of the default photo (the whole 512x512 one takes a minute on lavapipe)
+  const { readImage, encodePng } = await import('../src/io/image.ts');
+  const img = await readImage(join(import.meta.dirname, '../data/codec/test/astronaut.png'));
+  const data = new Uint8Array(192 * 192 * 3);
+  for (let y = 0; y < 192; y++) data.set(img.data.subarray(((160 + y) * 512 + 200) * 3, ((160 + y) * 512 + 392) * 3), y * 192 * 3);
+  const file = join(mkdtempSync(join(tmpdir(), 'kiln-codec-ex-')), 'crop.png');
+  writeFileSync(file, await encodePng({ width: 192, height: 192, data }));
+  const { result: r, leaked } = await observeTensors(() => codecExample(file, undefined, (...m) => lines.push(m.map(String).join(' '))));
+  const out = lines.join('\n');
+  for (let k = 1; k < r.rows.length; k++) {
+    assert.ok(r.rows[k].bpp > r.rows[k - 1].bpp && r.rows[k].msssim > r.rows[k - 1].msssim, out);
+  }
+  assert.ok(r.rows[1].bpp < r.jpeg.bpp && r.rows[1].msssim > r.jpeg.msssim, out);
+  assert.match(out, /JPEG quality 1/);
   assert.is(leaked.length, 0, leaked.map(String).join(', '));
 });
 

@@ -13,5 +13,6 @@ import { rnn } from './rnn.ts';
 import { ctc } from './ctc.ts';
 import { hsoftmax } from './hsoftmax.ts';
 import { parser } from './parser.ts';
+import { codec } from './codec.ts';
 
-export const SUITES: Suite[] = [...matmul, ...softmax, ...reduce, ...elementwise, ...depthwise, ...conv, ...train, ...models, ...realModels, ...rnn, ...ctc, ...hsoftmax, ...parser];
+export const SUITES: Suite[] = [...matmul, ...softmax, ...reduce, ...elementwise, ...depthwise, ...conv, ...train, ...models, ...realModels, ...rnn, ...ctc, ...hsoftmax, ...parser, ...codec];

@@ -5,6 +5,7 @@
 // image's own curve, then averaged over the images that reach that rate. PSNR and MS-SSIM
 // (metrics.ts, on the GPU) on RGB in [0, 1].
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as kiln from '../../index.ts';
 import { decodeImage, encodeJpeg, encodePng, type Rgb } from '../../io/image.ts';
@@ -15,11 +16,25 @@ import { truncateIterations, bitsPerPixel, nominalBitsPerPixel } from './bitstre
 import { loadCodecModel, saveCodecResults, DEFAULT_CODEC_MODEL } from './store.ts';
 import type { CodecModel } from './model.ts';
 
-export const JPEG_QUALITIES = [1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 75, 90];
+export const JPEG_QUALITIES = [1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30];
 export const RATES = [0.125, 0.25, 0.375, 0.5];
 
 export interface RdPoint { bpp: number; psnr: number; msssim: number; rawBpp?: number; quality?: number; iterations?: number }
-export interface ImageRd { name: string; width: number; height: number; kiln: RdPoint[]; jpeg: RdPoint[]; encodeSec: number; decodeSec: number }
+export interface ImageRd { name: string; width: number; height: number; kiln: RdPoint[]; jpeg: RdPoint[]; jpeg420?: RdPoint[]; encodeSec: number; decodeSec: number }
+
+/**
+ * The paper's JPEG baseline is 4:2:0 with optimised Huffman tables, which jpeg-js cannot write
+ * (4:4:4, standard tables). When libjpeg-turbo's cjpeg is installed (Debian libjpeg-turbo-progs),
+ * eval adds that curve too: `cjpeg -quality Q -sample 2x2 -optimize`, decoded by jpeg-js.
+ */
+export function cjpeg(img: Rgb, quality: number): Uint8Array | null {
+  const head = new TextEncoder().encode(`P6\n${img.width} ${img.height}\n255\n`);
+  const ppm = new Uint8Array(head.length + img.data.length);
+  ppm.set(head); ppm.set(img.data, head.length);
+  const r = spawnSync('cjpeg', ['-quality', String(quality), '-sample', '2x2', '-optimize'], { input: ppm, maxBuffer: 1 << 28 });
+  if (r.error || r.status !== 0) return null;
+  return new Uint8Array(r.stdout);
+}
 
 async function quality(a: Rgb, b: Rgb): Promise<{ psnr: number; msssim: number }> {
   const t = (im: Rgb) => kiln.tensor(Float32Array.from(im.data, (v) => v / 255), [1, im.height, im.width, 3]);
@@ -51,7 +66,14 @@ export async function evalImage(m: CodecModel, name: string, img: Rgb, iteration
     const dec = await decodeImage(bytes, `${name} (jpeg q${qual})`);
     j.push({ quality: qual, bpp: (bytes.length * 8) / px, ...(await quality(img, dec)) });
   }
-  return { name, width: img.width, height: img.height, kiln: k, jpeg: j, encodeSec, decodeSec };
+  const j420: RdPoint[] = [];
+  for (const qual of JPEG_QUALITIES) {
+    const bytes = cjpeg(img, qual);
+    if (!bytes) break;
+    const dec = await decodeImage(bytes, `${name} (cjpeg 4:2:0 q${qual})`);
+    j420.push({ quality: qual, bpp: (bytes.length * 8) / px, ...(await quality(img, dec)) });
+  }
+  return { name, width: img.width, height: img.height, kiln: k, jpeg: j, ...(j420.length ? { jpeg420: j420 } : {}), encodeSec, decodeSec };
 }
 
 /** Linear interpolation of a metric along a curve at `bpp`; null outside the curve's bit rates. */
@@ -68,23 +90,25 @@ export function interpolate(curve: RdPoint[], bpp: number, key: 'psnr' | 'msssim
   return c[c.length - 1][key];
 }
 
-export interface RateRow { bpp: number; kiln: { msssim: number | null; psnr: number | null; images: number }; jpeg: { msssim: number | null; psnr: number | null; images: number } }
+export interface RateCell { msssim: number | null; psnr: number | null; images: number }
+export interface RateRow { bpp: number; kiln: RateCell; jpeg: RateCell; jpeg420?: RateCell }
 
 const meanOf = (xs: (number | null)[]) => { const v = xs.filter((x): x is number => x !== null); return { mean: v.length ? v.reduce((s, x) => s + x, 0) / v.length : null, n: v.length }; };
 
 export function summarise(rows: ImageRd[], rates = RATES): RateRow[] {
-  return rates.map((bpp) => {
-    const km = meanOf(rows.map((r) => interpolate(r.kiln, bpp, 'msssim'))), kp = meanOf(rows.map((r) => interpolate(r.kiln, bpp, 'psnr')));
-    const jm = meanOf(rows.map((r) => interpolate(r.jpeg, bpp, 'msssim'))), jp = meanOf(rows.map((r) => interpolate(r.jpeg, bpp, 'psnr')));
-    return { bpp, kiln: { msssim: km.mean, psnr: kp.mean, images: km.n }, jpeg: { msssim: jm.mean, psnr: jp.mean, images: jm.n } };
-  });
+  const cell = (bpp: number, curve: (r: ImageRd) => RdPoint[] | undefined): RateCell => {
+    const m = meanOf(rows.map((r) => (curve(r) ? interpolate(curve(r)!, bpp, 'msssim') : null))), p = meanOf(rows.map((r) => (curve(r) ? interpolate(curve(r)!, bpp, 'psnr') : null)));
+    return { msssim: m.mean, psnr: p.mean, images: m.n };
+  };
+  const has420 = rows.some((r) => r.jpeg420);
+  return rates.map((bpp) => ({ bpp, kiln: cell(bpp, (r) => r.kiln), jpeg: cell(bpp, (r) => r.jpeg), ...(has420 ? { jpeg420: cell(bpp, (r) => r.jpeg420) } : {}) }));
 }
 
 /** The rate-distortion plot: MS-SSIM and PSNR against bpp, each image's curve thin, kiln red, JPEG blue. */
 export function rdSvg(rows: ImageRd[]): string {
   const PW = 380, PH = 300, L = 52, Tp = 24, Bt = 44, gap = 40;
   const W = 2 * PW + gap, H = PH + 40;
-  const maxBpp = Math.max(0.6, ...rows.flatMap((r) => r.kiln.map((p) => p.bpp)));
+  const maxBpp = Math.ceil(Math.max(0.625, ...rows.flatMap((r) => r.kiln.map((p) => p.bpp))) * 8) / 8;
   const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`, '<rect width="100%" height="100%" fill="white"/>'];
   const panel = (ox: number, key: 'msssim' | 'psnr', lo: number, hi: number, step: number, label: string) => {
     const x = (b: number) => ox + L + ((PW - L - 10) * b) / maxBpp;
@@ -97,17 +121,18 @@ export function rdSvg(rows: ImageRd[]): string {
       const p = pts.filter((q) => q.bpp <= maxBpp).sort((a, b) => a.bpp - b.bpp);
       if (p.length) out.push(`<polyline fill="none" stroke="${colour}" stroke-width="${width}" stroke-opacity="${opacity}" points="${p.map((q) => `${x(q.bpp).toFixed(1)},${y(q[key]).toFixed(1)}`).join(' ')}"/>`);
     };
-    for (const r of rows) { line(r.jpeg, '#1f77b4', 1, 0.35); line(r.kiln, '#d62728', 1, 0.35); }
-    const mean = (which: 'kiln' | 'jpeg') => RATES_FINE.map((b) => ({ b, v: meanOf(rows.map((r) => interpolate(r[which], b, key))) })).filter((q) => q.v.n === rows.length);
-    for (const [which, colour] of [['jpeg', '#1f77b4'], ['kiln', '#d62728']] as const) {
+    for (const r of rows) { line(r.jpeg, '#1f77b4', 1, 0.35); if (r.jpeg420) line(r.jpeg420, '#2ca02c', 1, 0.3); line(r.kiln, '#d62728', 1, 0.35); }
+    const mean = (which: 'kiln' | 'jpeg' | 'jpeg420') => RATES_FINE.filter((b) => b <= maxBpp + 1e-9).map((b) => ({ b, v: meanOf(rows.map((r) => (r[which] ? interpolate(r[which]!, b, key) : null))) })).filter((q) => q.v.n === rows.length);
+    for (const [which, colour] of [['jpeg', '#1f77b4'], ['jpeg420', '#2ca02c'], ['kiln', '#d62728']] as const) {
       const pts = mean(which);
-      if (pts.length) out.push(`<polyline fill="none" stroke="${colour}" stroke-width="2.5" points="${pts.map((q) => `${x(q.b).toFixed(1)},${y(q.v.mean!).toFixed(1)}`).join(' ')}"/>`);
+      if (pts.length) out.push(`<polyline fill="none" stroke="${colour}" stroke-width="2.5"${which === 'jpeg420' ? ' stroke-dasharray="6 3"' : ''} points="${pts.map((q) => `${x(q.b).toFixed(1)},${y(q.v.mean!).toFixed(1)}`).join(' ')}"/>`);
     }
   };
   panel(0, 'msssim', 0.6, 1, 0.05, 'MS-SSIM (RGB)');
   panel(PW + gap, 'psnr', 18, 36, 2, 'PSNR (dB, RGB)');
   out.push(`<line x1="${W - 250}" x2="${W - 230}" y1="${H - 12}" y2="${H - 12}" stroke="#d62728" stroke-width="2.5"/><text x="${W - 225}" y="${H - 8}" fill="#333">kiln Residual-GRU</text>`);
   out.push(`<line x1="${W - 115}" x2="${W - 95}" y1="${H - 12}" y2="${H - 12}" stroke="#1f77b4" stroke-width="2.5"/><text x="${W - 90}" y="${H - 8}" fill="#333">JPEG (jpeg-js)</text>`);
+  if (rows.some((r) => r.jpeg420)) out.push(`<line x1="${W - 480}" x2="${W - 460}" y1="${H - 12}" y2="${H - 12}" stroke="#2ca02c" stroke-width="2.5" stroke-dasharray="6 3"/><text x="${W - 455}" y="${H - 8}" fill="#333">JPEG 4:2:0 (libjpeg-turbo)</text>`);
   out.push(`<text x="${L}" y="14" fill="#555">thin: each held-out photo; thick: mean where every photo reaches the rate</text>`);
   out.push('</svg>');
   return out.join('\n') + '\n';
@@ -167,13 +192,22 @@ export async function evalCli(args: string[], positional: string[], write: (s: s
   for (const r of rows) {
     write(`| ${r.name} | ${r.width}x${r.height} | ${r.kiln.map((p) => `${p.bpp.toFixed(3)} (${p.rawBpp!.toFixed(3)})`).join(', ')} | ${r.kiln.map((p) => p.msssim.toFixed(3)).join(', ')} | ${r.kiln.map((p) => p.psnr.toFixed(1)).join(', ')} | ${r.jpeg[0].bpp.toFixed(3)} | ${r.jpeg[0].msssim.toFixed(3)} | ${r.encodeSec.toFixed(2)} | ${r.decodeSec.toFixed(2)} |\n`);
   }
-  write('\nmean over the photos that reach each rate (linear interpolation on each photo\'s curve):\n\n| bpp | kiln MS-SSIM | JPEG MS-SSIM | kiln PSNR | JPEG PSNR | photos kiln / JPEG |\n|---|---|---|---|---|---|\n');
-  for (const s of summary) write(`| ${s.bpp} | ${f(s.kiln.msssim, 4)} | ${f(s.jpeg.msssim, 4)} | ${f(s.kiln.psnr, 2)} | ${f(s.jpeg.psnr, 2)} | ${s.kiln.images} / ${s.jpeg.images} |\n`);
+  const t420 = summary.some((s) => s.jpeg420);
+  write(`\nmean over the photos that reach each rate (linear interpolation on each photo's curve)${t420 ? '; JPEG 4:2:0 = libjpeg-turbo cjpeg -sample 2x2 -optimize' : ' (install libjpeg-turbo-progs for the 4:2:0 JPEG curve)'}:\n\n`);
+  write(`| bpp | kiln MS-SSIM | JPEG MS-SSIM |${t420 ? ' JPEG 4:2:0 MS-SSIM |' : ''} kiln PSNR | JPEG PSNR |${t420 ? ' JPEG 4:2:0 PSNR |' : ''} photos kiln / JPEG${t420 ? ' / 4:2:0' : ''} |\n|---|---|---|${t420 ? '---|' : ''}---|---|${t420 ? '---|' : ''}---|\n`);
+  for (const s of summary) {
+    const j = s.jpeg420;
+    write(`| ${s.bpp} | ${f(s.kiln.msssim, 4)} | ${f(s.jpeg.msssim, 4)} |${j ? ` ${f(j.msssim, 4)} |` : ''} ${f(s.kiln.psnr, 2)} | ${f(s.jpeg.psnr, 2)} |${j ? ` ${f(j.psnr, 2)} |` : ''} ${s.kiln.images} / ${s.jpeg.images}${j ? ` / ${j.images}` : ''} |\n`);
+  }
   const lowest = rows.map((r) => r.jpeg[0]);
   const at25 = rows.map((r) => interpolate(r.kiln, 0.25, 'msssim'));
   const wins = rows.filter((r, i) => at25[i] !== null && (interpolate(r.jpeg, 0.25, 'msssim') ?? r.jpeg[0].msssim) < at25[i]!).length;
   write(`\nJPEG's lowest rate (quality 1) is ${Math.min(...lowest.map((p) => p.bpp)).toFixed(3)}-${Math.max(...lowest.map((p) => p.bpp)).toFixed(3)} bpp here: where it cannot reach 0.25 bpp, kiln at 0.25 is compared with JPEG's lowest point (more bits than 0.25).\n`);
   write(`kiln's MS-SSIM at 0.25 bpp is above JPEG's (at 0.25, or at its lowest rate) on ${wins} of ${rows.length} photos.\n`);
+  if (t420) {
+    const w420 = rows.filter((r, i) => r.jpeg420 && at25[i] !== null && (interpolate(r.jpeg420, 0.25, 'msssim') ?? r.jpeg420[0].msssim) < at25[i]!).length;
+    write(`and above JPEG 4:2:0's (libjpeg-turbo, optimised Huffman; lowest rate ${Math.min(...rows.map((r) => r.jpeg420?.[0].bpp ?? Infinity)).toFixed(3)} bpp) on ${w420} of ${rows.length}.\n`);
+  }
   if (crops.length) write(`crops: ${crops.map((c) => c.file).join(', ')}\n`);
   m.dispose();
   return 0;
