@@ -4,24 +4,14 @@
 // next to JPEG (jpeg-js) at its lowest quality.
 //   node --import tsx examples/codec.ts [photo.png] [out.png]
 import { join } from 'node:path';
-import * as kiln from '../src/index.ts';
-import { readImage, writeImage, encodeJpeg, decodeImage, type Rgb } from '../src/io/image.ts';
+import { readImage, writeImage, encodeJpeg, decodeImage } from '../src/io/image.ts';
 import { loadCodecModel } from '../src/models/codec/store.ts';
 import { codeImage, decodeRgru } from '../src/models/codec/codec.ts';
 import { truncateIterations, bitsPerPixel } from '../src/models/codec/bitstream.ts';
-import { msSsim, psnr } from '../src/models/codec/metrics.ts';
+import { quality } from '../src/models/codec/eval.ts';
 import { CODEC_DATA } from '../src/models/codec/data.ts';
 
 export interface CodecExampleRow { iterations: number; bpp: number; psnr: number; msssim: number }
-
-async function score(a: Rgb, b: Rgb): Promise<{ psnr: number; msssim: number }> {
-  const t = (im: Rgb) => kiln.tensor(Float32Array.from(im.data, (v) => v / 255), [1, im.height, im.width, 3]);
-  const [x, y] = [t(a), t(b)];
-  const [p, m] = [psnr(x, y), msSsim(x, y)];
-  const r = { psnr: (await p.data())[0], msssim: (await m.data())[0] };
-  kiln.dispose([x, y, p, m]);
-  return r;
-}
 
 export async function codecExample(file = join(CODEC_DATA, 'test/astronaut.png'), out?: string, log: (...m: unknown[]) => void = console.log): Promise<{ rows: CodecExampleRow[]; jpeg: { bpp: number; msssim: number } }> {
   const img = await readImage(file);
@@ -33,13 +23,13 @@ export async function codecExample(file = join(CODEC_DATA, 'test/astronaut.png')
     for (let k = 1; k <= coded.codes.length; k++) {
       const prefix = truncateIterations(coded.bytes, k); // a valid .rgru file with the first k iterations
       const { image } = await decodeRgru(m, prefix);
-      const s = await score(img, image);
+      const s = await quality(img, image);
       rows.push({ iterations: k, bpp: bitsPerPixel(prefix, img.width, img.height), ...s });
       log(`  ${k} iteration${k > 1 ? 's' : ' '}: ${rows[k - 1].bpp.toFixed(3)} bpp  PSNR ${s.psnr.toFixed(2)} dB  MS-SSIM ${s.msssim.toFixed(4)}`);
       if (out && k === 2) await writeImage(out, image);
     }
     const jb = await encodeJpeg(img, 1);
-    const j = await score(img, await decodeImage(jb, 'jpeg'));
+    const j = await quality(img, await decodeImage(jb, 'jpeg'));
     const jpeg = { bpp: (jb.length * 8) / (img.width * img.height), msssim: j.msssim };
     log(`  JPEG quality 1 (its lowest): ${jpeg.bpp.toFixed(3)} bpp  PSNR ${j.psnr.toFixed(2)} dB  MS-SSIM ${j.msssim.toFixed(4)}`);
     return { rows, jpeg };

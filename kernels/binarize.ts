@@ -12,8 +12,16 @@ function buildBinarizeProgram(n: number, stochastic: boolean, seed: number): Pro
   };
 }
 
-/** Memoised: the same arguments give the same Program object. */
-export const binarizeProgram = memo(buildBinarizeProgram);
+const deterministic = memo((n: number) => buildBinarizeProgram(n, false, 0));
+
+/**
+ * The deterministic program is memoised by size; a stochastic one is built per call (its seed
+ * changes every training step, so caching it would only evict other entries). Both share one
+ * pipeline per define set.
+ */
+export function binarizeProgram(n: number, stochastic: boolean, seed: number): Program {
+  return stochastic ? buildBinarizeProgram(n, true, seed) : deterministic(n);
+}
 
 function mix32(v: number): number {
   const s = (Math.imul(v, 747796405) + 2891336453) >>> 0;
@@ -27,7 +35,10 @@ export function binarizeThreshold(i: number, seed: number): number {
   return Math.fround(Math.fround((r >>> 8) * (2 / 16777216)) - 1);
 }
 
-/** CPU reference: +1 / -1 per element. */
+/**
+ * CPU reference: +1 / -1 per element. (A GPU that flushes float32 subnormals to zero reads a
+ * negative subnormal as -0 and gives +1 where this gives -1; tanh outputs are never subnormal.)
+ */
 export function binarizeRef(x: ArrayLike<number>, stochastic = false, seed = 0): Float32Array {
   const y = new Float32Array(x.length);
   for (let i = 0; i < x.length; i++) {

@@ -49,7 +49,11 @@ function positionals(args: string[]): string[] {
 }
 
 function checkFlags(args: string[], allowed: string[]): void {
-  for (const a of args) if (a.startsWith('-') && !allowed.includes(a)) throw new Error(`kiln codec: unknown option ${a} (kiln codec help lists them)`);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (VALUE_FLAGS.has(a) && allowed.includes(a)) { i++; continue; }
+    if (a.startsWith('-') && !allowed.includes(a)) throw new Error(`kiln codec: unknown option ${a} (kiln codec help lists them)`);
+  }
 }
 
 export async function codecCli(args: string[], io: CodecIo = {}): Promise<number> {
@@ -89,6 +93,7 @@ async function encodeCmd(args: string[], write: (s: string) => void): Promise<nu
   const { bitsPerPixel } = await import('../models/codec/bitstream.ts');
   const img = await readImage(input);
   const m = await loadCodecModel(flag(args, '--model') ?? DEFAULT_CODEC_MODEL);
+  try {
   const t0 = performance.now();
   const coded = await codeImage(m, img, { iterations: iterations ?? m.spec.iterations, entropy: !args.includes('--raw') });
   let bytes = coded.bytes, k = coded.codes.length;
@@ -99,8 +104,8 @@ async function encodeCmd(args: string[], write: (s: string) => void): Promise<nu
   }
   await writeFile(out, bytes);
   write(`${out}: ${img.width}x${img.height}, ${k} iteration${k === 1 ? '' : 's'}, ${bytes.length} bytes, ${bitsPerPixel(bytes, img.width, img.height).toFixed(4)} bpp (${((performance.now() - t0) / 1000).toFixed(2)} s)\n`);
-  m.dispose();
   return 0;
+  } finally { m.dispose(); }
 }
 
 async function decodeCmd(args: string[], write: (s: string) => void): Promise<number> {
@@ -115,6 +120,7 @@ async function decodeCmd(args: string[], write: (s: string) => void): Promise<nu
   const { decodeRgru } = await import('../models/codec/codec.ts');
   const { RgruFormatError } = await import('../models/codec/bitstream.ts');
   const m = await loadCodecModel(flag(args, '--model') ?? DEFAULT_CODEC_MODEL);
+  try {
   const t0 = performance.now();
   let r;
   try { r = await decodeRgru(m, bytes, { maxIterations: intFlag(args, '--iterations') }); } catch (e) {
@@ -123,8 +129,8 @@ async function decodeCmd(args: string[], write: (s: string) => void): Promise<nu
   }
   await writeImage(out, r.image);
   write(`${out}: ${r.image.width}x${r.image.height} from ${r.iterations} iteration${r.iterations === 1 ? '' : 's'} (${((performance.now() - t0) / 1000).toFixed(2)} s)\n`);
-  m.dispose();
   return 0;
+  } finally { m.dispose(); }
 }
 
 async function trainCmd(args: string[], write: (s: string) => void): Promise<number> {
@@ -141,7 +147,7 @@ async function trainCmd(args: string[], write: (s: string) => void): Promise<num
   if (recon !== 'one-shot' && recon !== 'additive') throw new Error(`kiln codec train: --reconstruction must be one-shot or additive, got ${JSON.stringify(recon)}`);
   const spec = specFor(widths, { iterations: intFlag(args, '--iterations', 4), reconstruction: recon, residual: !args.includes('--no-residual') });
   const minutes = numFlag(args, '--max-minutes');
-  await trainCodec({
+  const { model } = await trainCodec({
     data: flag(args, '--data') ?? join(CODEC_DATA, 'train'), out, spec,
     steps: intFlag(args, '--steps', TRAIN_DEFAULTS.steps)!, batch: intFlag(args, '--batch', TRAIN_DEFAULTS.batch)!,
     lr: numFlag(args, '--lr', TRAIN_DEFAULTS.lr)!, seed: intFlag(args, '--seed', TRAIN_DEFAULTS.seed)!,
@@ -149,6 +155,7 @@ async function trainCmd(args: string[], write: (s: string) => void): Promise<num
     maxSeconds: minutes ? minutes * 60 : 0,
     log: (l) => write(l + '\n'),
   });
+  model.dispose();
   return 0;
 }
 

@@ -1,5 +1,5 @@
-// Image files <-> RGB bytes: PNG (pngjs), JPEG (jpeg-js) and binary PPM (P6, 8 or 16 bits; written
-// here), told apart by their signatures. Alpha is dropped (as tf.browser.fromPixels does).
+// Image files <-> RGB bytes: PNG (pngjs), JPEG (jpeg-js) and binary PPM (P6, 8 or 16 bits; read
+// here, written by encodePpm), told apart by their signatures. Alpha is dropped (as tf.browser.fromPixels does).
 // Node only (pngjs needs Buffer).
 
 export interface Rgb { width: number; height: number; data: Uint8Array } // data: RGB, row-major
@@ -28,6 +28,7 @@ function decodePpm(bytes: Uint8Array, name: string): Rgb {
   };
   const w = field(), h = field(), max = field();
   at++;
+  if (!(w >= 1 && h >= 1)) throw new Error(`${name}: the image is empty (${w}x${h})`);
   if (!(max >= 1 && max <= 65535)) throw new Error(`${name}: not a readable PPM: maxval ${max} must be 1..65535`);
   const bpc = max > 255 ? 2 : 1;
   const need = w * h * 3 * bpc;
@@ -75,6 +76,15 @@ function rgba(img: Rgb): Uint8Array {
   for (let i = 0; i < img.width * img.height; i++) {
     out[4 * i] = img.data[3 * i]; out[4 * i + 1] = img.data[3 * i + 1]; out[4 * i + 2] = img.data[3 * i + 2]; out[4 * i + 3] = 255;
   }
+  return out;
+}
+
+/** RGB -> binary PPM (P6, 8 bits). */
+export function encodePpm(img: Rgb): Uint8Array {
+  const head = new TextEncoder().encode(`P6\n${img.width} ${img.height}\n255\n`);
+  const out = new Uint8Array(head.length + img.data.length);
+  out.set(head);
+  out.set(img.data, head.length);
   return out;
 }
 

@@ -5,7 +5,10 @@ import * as kiln from '../../index.ts';
 import type { Rgb } from '../../io/image.ts';
 import type { CodecModel, CodecState } from './model.ts';
 import { cropToRgb, padToMultiple } from './data.ts';
-import { encodeBitstream, decodeBitstream, truncateIterations, bitsPerPixel, type RgruGeometry } from './bitstream.ts';
+import { encodeBitstream, decodeBitstream, readHeader, truncateIterations, bitsPerPixel, type RgruGeometry } from './bitstream.ts';
+
+/** Largest image the codec takes (pixels): its GRU states and gates at 512 Mpx would need tens of GB. */
+export const MAX_PIXELS = 1 << 26;
 
 export interface CodedImage {
   /** the .rgru file with every coded iteration */
@@ -45,10 +48,11 @@ export async function codeImage(m: CodecModel, img: Rgb, o: { iterations?: numbe
   const T = o.iterations ?? m.spec.iterations;
   if (!Number.isInteger(T) || T < 1 || T > 255) throw new Error(`kiln codec: iterations must be an integer in 1..255, got ${T}`);
   if (!(img.width >= 1 && img.height >= 1)) throw new Error(`kiln codec: the image is empty (${img.width}x${img.height})`);
+  if (img.width * img.height > MAX_PIXELS) throw new Error(`kiln codec: ${img.width}x${img.height} is larger than the ${MAX_PIXELS} pixels kiln codes; downscale or tile it first`);
   const { data, H, W } = padToMultiple(img, 16);
   const geometry: RgruGeometry = { width: img.width, height: img.height, gridH: H / 16, gridW: W / 16, bitsPerPos: m.spec.bits };
   const st = m.initState(1, H, W);
-  const target = kiln.sub(kiln.tensor(data, [1, H, W, 3]), 0.5);
+  const target = kiln.tidy(() => kiln.sub(kiln.tensor(data, [1, H, W, 3]), 0.5));
   let r = kiln.clone(target);
   const codes: Uint8Array[] = [], recon: Rgb[] = [];
   try {
@@ -78,7 +82,7 @@ export async function codeImage(m: CodecModel, img: Rgb, o: { iterations?: numbe
  */
 export function fitBitRate(bytes: Uint8Array, bpp: number, width: number, height: number): { bytes: Uint8Array; iterations: number; bpp: number } {
   if (!(bpp > 0)) throw new Error(`kiln codec: the bit rate must be > 0 bits per pixel, got ${bpp}`);
-  const T = decodeBitstream(bytes, { maxIterations: 0 }).header.iterations;
+  const T = readHeader(bytes).iterations;
   let best = truncateIterations(bytes, 1), k = 1;
   for (let i = 2; i <= T; i++) {
     const b = truncateIterations(bytes, i);
@@ -89,6 +93,10 @@ export function fitBitRate(bytes: Uint8Array, bpp: number, width: number, height
 
 /** Decodes a .rgru file (its first `maxIterations` iterations, default all) to an image. */
 export async function decodeRgru(m: CodecModel, bytes: Uint8Array, o: { maxIterations?: number } = {}): Promise<{ image: Rgb; iterations: number }> {
+  const head = readHeader(bytes);
+  if (head.bitsPerPos !== m.spec.bits) throw new Error(`kiln codec: the file has ${head.bitsPerPos} bits per position but the model codes ${m.spec.bits}: decode it with the model that encoded it`);
+  if (head.width * head.height > MAX_PIXELS) throw new Error(`kiln codec: the file is for a ${head.width}x${head.height} image; kiln codes at most ${MAX_PIXELS} pixels`);
+  if (o.maxIterations === 0) throw new Error('kiln codec: maxIterations must be at least 1 (0 iterations decode to nothing)');
   const { header, iterations } = decodeBitstream(bytes, { maxIterations: o.maxIterations });
   if (header.bitsPerPos !== m.spec.bits) throw new Error(`kiln codec: the file has ${header.bitsPerPos} bits per position but the model codes ${m.spec.bits}: decode it with the model that encoded it`);
   const H = header.gridH * 16, W = header.gridW * 16;

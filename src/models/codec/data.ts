@@ -1,7 +1,7 @@
 // Images for the codec: the photographs in data/codec (scripts/build-codec-data.ts), random 32x32
 // training patches with flips, and padding any image to the network's multiple of 16.
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { readImage, type Rgb } from '../../io/image.ts';
 import { rng } from '../../util/numeric.ts';
 import { REPO_ROOT } from '../root.ts';
@@ -22,7 +22,7 @@ export function imageFiles(dir: string): string[] {
 
 export async function readImages(dir: string): Promise<{ name: string; img: Rgb }[]> {
   const out = [];
-  for (const f of imageFiles(dir)) out.push({ name: f.slice(dir.length + 1), img: await readImage(f) });
+  for (const f of imageFiles(dir)) out.push({ name: basename(f), img: await readImage(f) });
   return out;
 }
 

@@ -8,13 +8,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as kiln from '../../index.ts';
-import { decodeImage, encodeJpeg, encodePng, type Rgb } from '../../io/image.ts';
+import { decodeImage, encodeJpeg, encodePng, encodePpm, type Rgb } from '../../io/image.ts';
 import { msSsim, psnr } from './metrics.ts';
 import { readImages, CODEC_DATA } from './data.ts';
 import { codeImage, decodeRgru } from './codec.ts';
 import { truncateIterations, bitsPerPixel, nominalBitsPerPixel } from './bitstream.ts';
 import { loadCodecModel, saveCodecResults, DEFAULT_CODEC_MODEL } from './store.ts';
 import type { CodecModel } from './model.ts';
+import { flag } from '../../cli/args.ts';
 
 export const JPEG_QUALITIES = [1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30];
 export const RATES = [0.125, 0.25, 0.375, 0.5];
@@ -28,15 +29,13 @@ export interface ImageRd { name: string; width: number; height: number; kiln: Rd
  * eval adds that curve too: `cjpeg -quality Q -sample 2x2 -optimize`, decoded by jpeg-js.
  */
 export function cjpeg(img: Rgb, quality: number): Uint8Array | null {
-  const head = new TextEncoder().encode(`P6\n${img.width} ${img.height}\n255\n`);
-  const ppm = new Uint8Array(head.length + img.data.length);
-  ppm.set(head); ppm.set(img.data, head.length);
-  const r = spawnSync('cjpeg', ['-quality', String(quality), '-sample', '2x2', '-optimize'], { input: ppm, maxBuffer: 1 << 28 });
+  const r = spawnSync('cjpeg', ['-quality', String(quality), '-sample', '2x2', '-optimize'], { input: encodePpm(img), maxBuffer: 1 << 28 });
   if (r.error || r.status !== 0) return null;
   return new Uint8Array(r.stdout);
 }
 
-async function quality(a: Rgb, b: Rgb): Promise<{ psnr: number; msssim: number }> {
+/** PSNR and MS-SSIM of b against a (RGB bytes scaled to [0, 1]), on the GPU. */
+export async function quality(a: Rgb, b: Rgb): Promise<{ psnr: number; msssim: number }> {
   const t = (im: Rgb) => kiln.tensor(Float32Array.from(im.data, (v) => v / 255), [1, im.height, im.width, 3]);
   const [x, y] = [t(a), t(b)];
   const [p, m] = kiln.tidy(() => [psnr(x, y), msSsim(x, y)]);
@@ -161,10 +160,14 @@ async function cropStrip(m: CodecModel, img: Rgb, size = 192): Promise<{ png: Ui
 const f = (v: number | null, d: number) => (v === null ? '-' : v.toFixed(d));
 
 export async function evalCli(args: string[], positional: string[], write: (s: string) => void): Promise<number> {
-  const at = (name: string) => { const i = args.indexOf(name); if (i < 0) return undefined; const v = args[i + 1]; if (v === undefined || v.startsWith('--')) throw new Error(`kiln codec eval: ${name} needs a value`); return v; };
+  const at = (name: string) => flag('codec eval', args, name);
   const dir = positional[0] ?? join(CODEC_DATA, 'test');
   const modelDir = at('--model') ?? DEFAULT_CODEC_MODEL;
   const m = await loadCodecModel(modelDir);
+  try { return await evalWith(m, args, at, dir, modelDir, write); } finally { m.dispose(); }
+}
+
+async function evalWith(m: CodecModel, args: string[], at: (name: string) => string | undefined, dir: string, modelDir: string, write: (s: string) => void): Promise<number> {
   const images = await readImages(dir);
   const rows: ImageRd[] = [];
   const t0 = performance.now();
@@ -186,7 +189,7 @@ export async function evalCli(args: string[], positional: string[], write: (s: s
   }
   const result = { model: modelDir, images: dir, spec: m.spec, summary, perImage: rows, crops };
   if (args.includes('--save')) saveCodecResults(modelDir, { date: new Date().toISOString().slice(0, 10), summary, perImage: rows.map((r) => ({ name: r.name, kiln: r.kiln, jpegLowest: r.jpeg[0] })) });
-  if (args.includes('--json')) { write(JSON.stringify(result) + '\n'); m.dispose(); return 0; }
+  if (args.includes('--json')) { write(JSON.stringify(result) + '\n'); return 0; }
   write(`Residual-GRU codec (${modelDir}) vs JPEG (jpeg-js 4:4:4, qualities ${JPEG_QUALITIES[0]}-${JPEG_QUALITIES[JPEG_QUALITIES.length - 1]}) on ${rows.length} photos in ${dir}\n\n`);
   write('| image | size | kiln bpp (raw) per iteration | kiln MS-SSIM | kiln PSNR | JPEG lowest bpp (q1) | JPEG MS-SSIM there | encode s | decode s |\n|---|---|---|---|---|---|---|---|---|\n');
   for (const r of rows) {
@@ -209,6 +212,5 @@ export async function evalCli(args: string[], positional: string[], write: (s: s
     write(`and above JPEG 4:2:0's (libjpeg-turbo, optimised Huffman; lowest rate ${Math.min(...rows.map((r) => r.jpeg420?.[0].bpp ?? Infinity)).toFixed(3)} bpp) on ${w420} of ${rows.length}.\n`);
   }
   if (crops.length) write(`crops: ${crops.map((c) => c.file).join(', ')}\n`);
-  m.dispose();
   return 0;
 }

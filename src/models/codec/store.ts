@@ -20,7 +20,8 @@ export async function saveCodecModel(dir: string, m: CodecModel, training?: Reco
   mkdirSync(dir, { recursive: true });
   writeAtomic(join(dir, 'model.safetensors'), await kiln.saveTensors(m.stateDict()));
   const prev = existsSync(join(dir, 'config.json')) ? (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as CodecConfig) : null;
-  const config: CodecConfig = { format: 'kiln-codec/1', spec: m.spec, training: training ?? prev?.training, results: prev?.results };
+  // new weights: the old results (kiln codec eval --save) no longer describe them
+  const config: CodecConfig = { format: 'kiln-codec/1', spec: m.spec, training: training ?? prev?.training, results: training ? undefined : prev?.results };
   writeAtomic(join(dir, 'config.json'), JSON.stringify(config, null, 1) + '\n');
 }
 
@@ -35,10 +36,10 @@ export function readCodecConfig(dir: string): CodecConfig {
 export async function loadCodecModel(dir = DEFAULT_CODEC_MODEL): Promise<CodecModel> {
   await kiln.ready();
   const c = readCodecConfig(dir);
-  const m = new CodecModel(c.spec, 1);
   const file = join(dir, 'model.safetensors');
   if (!existsSync(file)) throw new Error(`kiln codec: ${file} is missing`);
-  await kiln.loadCheckpoint(file, { variables: m.stateDict() });
+  const m = new CodecModel(c.spec, 1);
+  try { await kiln.loadCheckpoint(file, { variables: m.stateDict() }); } catch (e) { m.dispose(); throw e; }
   m.train(false);
   return m;
 }

@@ -4,7 +4,7 @@
 // rate and gradient clipping. A progress line (step, loss per coding iteration, steps/s, ETA),
 // checkpoints every `checkpointEvery` steps that --resume continues from, the finished model
 // written to `out` (config.json + model.safetensors).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as kiln from '../../index.ts';
 import { CodecModel, DEFAULT_SPEC, type CodecSpec } from './model.ts';
@@ -31,11 +31,11 @@ export interface CodecTrainOptions {
 
 export const TRAIN_DEFAULTS = { steps: 1400, batch: 16, lr: 1e-3, seed: 1, checkpointEvery: 100 };
 
-interface TrainState { step: number; history: { step: number; loss: number; perIteration: number[]; sec: number }[]; seconds: number }
+interface TrainState { spec?: CodecSpec; step: number; history: { step: number; loss: number; perIteration: number[]; sec: number }[]; seconds: number }
 
 function fmtEta(sec: number): string {
   if (!Number.isFinite(sec)) return '?';
-  const m = Math.floor(sec / 60), s = Math.round(sec % 60);
+  const t = Math.round(sec), m = Math.floor(t / 60), s = t % 60;
   return m >= 60 ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m` : `${m}m${String(s).padStart(2, '0')}s`;
 }
 
@@ -64,6 +64,9 @@ export async function trainCodec(o: CodecTrainOptions): Promise<{ model: CodecMo
   try {
     if (o.resume && existsSync(statePath) && existsSync(ckpt)) {
       state = JSON.parse(readFileSync(statePath, 'utf8'));
+      if (state.spec && JSON.stringify(state.spec) !== JSON.stringify(o.spec)) {
+        throw new Error(`kiln codec train --resume: the checkpoint in ${o.out} is for another network (${JSON.stringify(state.spec)}); resume with the same --widths/--iterations/--reconstruction/--no-residual, or use a new --out`);
+      }
       await kiln.loadCheckpoint(ckpt, { variables: model.stateDict(), optimizer: opt });
       o.log(`[codec train] resuming after step ${state.step} of ${o.steps}`);
     }
@@ -73,7 +76,8 @@ export async function trainCodec(o: CodecTrainOptions): Promise<{ model: CodecMo
     o.log(`[codec train] ${sampler.images} photos from ${o.data}, ${model.numParameters().toLocaleString('en-US')} parameters, batch ${o.batch} x ${PATCH}x${PATCH}, ${T} iterations (${(o.spec.bits * T / 256).toFixed(3)} bpp), ${o.steps} steps`);
     const save = async () => {
       await kiln.saveCheckpoint(ckpt, { variables: model.stateDict(), optimizer: opt });
-      writeFileSync(statePath, JSON.stringify(state) + '\n');
+      writeFileSync(statePath + '.tmp', JSON.stringify({ ...state, spec: o.spec }) + '\n');
+      renameSync(statePath + '.tmp', statePath);
     };
     const t0 = performance.now();
     const secBefore = state.seconds;
