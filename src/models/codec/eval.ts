@@ -11,7 +11,7 @@ import * as kiln from '../../index.ts';
 import { decodeImage, encodeJpeg, encodePng, encodePpm, type Rgb } from '../../io/image.ts';
 import { msSsim, psnr } from './metrics.ts';
 import { readImages, CODEC_DATA } from './data.ts';
-import { codeImage, decodeRgru } from './codec.ts';
+import { codeImage, decodeRgru, type CodedImage } from './codec.ts';
 import { truncateIterations, bitsPerPixel, nominalBitsPerPixel } from './bitstream.ts';
 import { loadCodecModel, saveCodecResults, DEFAULT_CODEC_MODEL } from './store.ts';
 import type { CodecModel } from './model.ts';
@@ -44,8 +44,8 @@ export async function quality(a: Rgb, b: Rgb): Promise<{ psnr: number; msssim: n
   return { psnr: pv[0], msssim: mv[0] };
 }
 
-/** The rate-distortion points of kiln and JPEG on one image. */
-export async function evalImage(m: CodecModel, name: string, img: Rgb, iterations = m.spec.iterations): Promise<ImageRd> {
+/** The rate-distortion points of kiln and JPEG on one image (and kiln's coded file, for the crops). */
+export async function evalImage(m: CodecModel, name: string, img: Rgb, iterations = m.spec.iterations): Promise<ImageRd & { coded: CodedImage }> {
   const t0 = performance.now();
   const coded = await codeImage(m, img, { iterations, entropy: true });
   const encodeSec = (performance.now() - t0) / 1000;
@@ -72,7 +72,7 @@ export async function evalImage(m: CodecModel, name: string, img: Rgb, iteration
     const dec = await decodeImage(bytes, `${name} (cjpeg 4:2:0 q${qual})`);
     j420.push({ quality: qual, bpp: (bytes.length * 8) / px, ...(await quality(img, dec)) });
   }
-  return { name, width: img.width, height: img.height, kiln: k, jpeg: j, ...(j420.length ? { jpeg420: j420 } : {}), encodeSec, decodeSec };
+  return { name, width: img.width, height: img.height, kiln: k, jpeg: j, ...(j420.length ? { jpeg420: j420 } : {}), encodeSec, decodeSec, coded };
 }
 
 /** Linear interpolation of a metric along a curve at `bpp`; null outside the curve's bit rates. */
@@ -139,8 +139,7 @@ export function rdSvg(rows: ImageRd[]): string {
 const RATES_FINE = Array.from({ length: 81 }, (_, i) => i / 80);
 
 /** Side-by-side crops (original | JPEG at its lowest rate | kiln at the nearest rate not above it) as one PNG. */
-async function cropStrip(m: CodecModel, img: Rgb, size = 192): Promise<{ png: Uint8Array; jpegBpp: number; kilnBpp: number; kilnIterations: number }> {
-  const coded = await codeImage(m, img, { entropy: true });
+async function cropStrip(coded: CodedImage, img: Rgb, size = 192): Promise<{ png: Uint8Array; jpegBpp: number; kilnBpp: number; kilnIterations: number }> {
   const jpegBytes = await encodeJpeg(img, 1);
   const jpegBpp = (jpegBytes.length * 8) / (img.width * img.height);
   const jpeg = await decodeImage(jpegBytes, 'jpeg');
@@ -170,9 +169,12 @@ export async function evalCli(args: string[], positional: string[], write: (s: s
 async function evalWith(m: CodecModel, args: string[], at: (name: string) => string | undefined, dir: string, modelDir: string, write: (s: string) => void): Promise<number> {
   const images = await readImages(dir);
   const rows: ImageRd[] = [];
+  const coded: CodedImage[] = [];
   const t0 = performance.now();
   for (const { name, img } of images) {
-    rows.push(await evalImage(m, name, img));
+    const { coded: c, ...rd } = await evalImage(m, name, img);
+    rows.push(rd);
+    coded.push(c);
     if (!args.includes('--json')) process.stderr.write(`[codec eval] ${name} ${img.width}x${img.height} done (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
   }
   const summary = summarise(rows);
@@ -180,8 +182,8 @@ async function evalWith(m: CodecModel, args: string[], at: (name: string) => str
   const crops: Record<string, unknown>[] = [];
   if (at('--crops')) {
     mkdirSync(at('--crops')!, { recursive: true });
-    for (const { name, img } of images) {
-      const c = await cropStrip(m, img);
+    for (const [i, { name, img }] of images.entries()) {
+      const c = await cropStrip(coded[i], img);
       const file = join(at('--crops')!, name.replace(/\.[^.]+$/, '') + '_crops.png');
       writeFileSync(file, c.png);
       crops.push({ image: name, file, jpegBpp: c.jpegBpp, kilnBpp: c.kilnBpp, kilnIterations: c.kilnIterations });

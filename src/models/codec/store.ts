@@ -4,17 +4,11 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 import * as kiln from '../../index.ts';
 import { CodecModel, type CodecSpec } from './model.ts';
-import { REPO_ROOT } from '../root.ts';
+import { REPO_ROOT, writeAtomic } from '../root.ts';
 
 export const DEFAULT_CODEC_MODEL = join(REPO_ROOT, 'models/codec');
 
 export interface CodecConfig { format: 'kiln-codec/1'; spec: CodecSpec; training?: Record<string, unknown>; results?: Record<string, unknown> }
-
-function writeAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
 
 export async function saveCodecModel(dir: string, m: CodecModel, training?: Record<string, unknown>): Promise<void> {
   mkdirSync(dir, { recursive: true });

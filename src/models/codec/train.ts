@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as kiln from '../../index.ts';
-import { CodecModel, DEFAULT_SPEC, type CodecSpec } from './model.ts';
+import { CodecModel, DEFAULT_SPEC, rawBpp, type CodecSpec } from './model.ts';
 import { PatchSampler, readImages, PATCH } from './data.ts';
 import { saveCodecModel } from './store.ts';
 
@@ -61,6 +61,7 @@ export async function trainCodec(o: CodecTrainOptions): Promise<{ model: CodecMo
   const schedule = kiln.cosineDecay(o.lr, o.steps, { alpha: 0.05, warmupSteps: Math.min(100, Math.floor(o.steps / 20)) });
   const opt = kiln.adam(schedule, 0.9, 0.999, 1e-8, { clipNorm: 0.5 });
   let state: TrainState = { step: 0, history: [], seconds: 0 };
+  const pending: { loss: kiln.Tensor; per: kiln.Tensor }[] = [];
   try {
     if (o.resume && existsSync(statePath) && existsSync(ckpt)) {
       state = JSON.parse(readFileSync(statePath, 'utf8'));
@@ -73,7 +74,7 @@ export async function trainCodec(o: CodecTrainOptions): Promise<{ model: CodecMo
     const T = o.spec.iterations;
     const monitorN = 64;
     const monitor = sampler.batch(monitorN, 987654321);
-    o.log(`[codec train] ${sampler.images} photos from ${o.data}, ${model.numParameters().toLocaleString('en-US')} parameters, batch ${o.batch} x ${PATCH}x${PATCH}, ${T} iterations (${(o.spec.bits * T / 256).toFixed(3)} bpp), ${o.steps} steps`);
+    o.log(`[codec train] ${sampler.images} photos from ${o.data}, ${model.numParameters().toLocaleString('en-US')} parameters, batch ${o.batch} x ${PATCH}x${PATCH}, ${T} iterations (${rawBpp(o.spec, T).toFixed(3)} bpp), ${o.steps} steps`);
     const save = async () => {
       await kiln.saveCheckpoint(ckpt, { variables: model.stateDict(), optimizer: opt });
       writeFileSync(statePath + '.tmp', JSON.stringify({ ...state, spec: o.spec }) + '\n');
@@ -83,13 +84,12 @@ export async function trainCodec(o: CodecTrainOptions): Promise<{ model: CodecMo
     const secBefore = state.seconds;
     const startStep = state.step;
     let lastLog = 0;
-    const pending: { loss: kiln.Tensor; per: kiln.Tensor }[] = [];
     let runLoss = 0, runPer = new Array<number>(T).fill(0), runN = 0;
     const drain = async () => {
       for (const p of pending) {
         const [l, per] = await Promise.all([p.loss.data(), p.per.data()]);
         p.loss.dispose(); p.per.dispose();
-        if (!Number.isFinite(l[0])) throw new Error(`kiln codec train: the loss became ${l[0]} at step ${state.step}; lower --lr (now ${o.lr})`);
+        if (!Number.isFinite(l[0])) throw new Error(`kiln codec train: the loss became ${l[0]} within the 4 steps before step ${state.step}; lower --lr (now ${o.lr})`);
         runLoss += l[0]; runN++;
         per.forEach((v, i) => { runPer[i] += v; });
       }
@@ -139,7 +139,8 @@ export async function trainCodec(o: CodecTrainOptions): Promise<{ model: CodecMo
     o.log(`[codec train] wrote ${o.out} (${state.step} steps, ${fmtEta(state.seconds)})`);
     return { model, state };
   } catch (e) {
-    model.dispose?.();
+    for (const p of pending) { p.loss.dispose(); p.per.dispose(); }
+    model.dispose();
     throw e;
   } finally {
     opt.dispose();

@@ -10,7 +10,7 @@ import { FeatureMlp, type MlpSpec } from './mlp.ts';
 import { Vocab, RESERVED } from './vocab.ts';
 import type { Vocabs } from './features.ts';
 import type { TransitionSystem } from './transition.ts';
-import { REPO_ROOT } from '../root.ts';
+import { REPO_ROOT, writeAtomic } from '../root.ts';
 
 /** The repo root, from src/models/parser/ or from a bundle in dist/node/. */
 export const ROOT = REPO_ROOT;
@@ -62,12 +62,6 @@ export function vocabsFromJson(text: string, file = 'vocab.json'): Vocabs {
     }
   }
   return { words, tags: new Vocab(list('tags')), rels: new Vocab(list('rels'), false), affixes: new Vocab(list('affixes')), shapes: new Vocab(list('shapes')), aliases };
-}
-
-async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
 }
 
 export async function saveParserModel(dir: string, m: ParserModel): Promise<void> {

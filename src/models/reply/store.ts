@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as kiln from '../../index.ts';
 import { ReplyModel, type ReplyModelSpec } from './model.ts';
 import type { ReplyVocab } from './vocab.ts';
-import { REPO_ROOT } from '../root.ts';
+import { REPO_ROOT, writeAtomic } from '../root.ts';
 
 export const ROOT = REPO_ROOT;
 export const DEFAULT_REPLY_MODEL = join(ROOT, 'models/reply');
@@ -41,12 +41,6 @@ export interface ReplyBundle {
   users: Map<string, number>;
   responses: ResponseSet;
   model: ReplyModel;
-}
-
-function writeAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
 }
 
 export async function saveReplyModel(dir: string, b: ReplyBundle): Promise<void> {
