@@ -21,6 +21,17 @@ export function intFlag(command: string, args: string[], name: string, def?: num
   return n;
 }
 
+/** A number flag (`def` when absent): > 0, or >= 0 with `allowZero`. */
+export function numFlag(command: string, args: string[], name: string, def: number, allowZero?: boolean): number;
+export function numFlag(command: string, args: string[], name: string, def?: number, allowZero?: boolean): number | undefined;
+export function numFlag(command: string, args: string[], name: string, def?: number, allowZero = false): number | undefined {
+  const v = flag(command, args, name);
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!(Number.isFinite(n) && (allowZero ? n >= 0 : n > 0))) throw new Error(`kiln ${command}: ${name} must be ${allowZero ? 'a number >= 0' : 'a positive number'}, got ${JSON.stringify(v)}`);
+  return n;
+}
+
 export async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);

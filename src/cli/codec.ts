@@ -1,7 +1,7 @@
 // `kiln codec encode | decode | train | eval` (docs/codec.md). Thin: parse flags, call
 // src/models/codec.
 import { readFile, writeFile } from 'node:fs/promises';
-import { flag as flagOf, intFlag as intFlagOf } from './args.ts';
+import { flag as flagOf, intFlag as intFlagOf, numFlag as numFlagOf } from './args.ts';
 
 export const CODEC_USAGE = `usage: kiln codec <command> [options]
 
@@ -27,13 +27,7 @@ export interface CodecIo { write?: (s: string) => void; error?: (s: string) => v
 const flag = (args: string[], name: string) => flagOf('codec', args, name);
 const intFlag = (args: string[], name: string, def?: number) => intFlagOf('codec', args, name, def);
 
-function numFlag(args: string[], name: string, def?: number): number | undefined {
-  const v = flag(args, name);
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!(Number.isFinite(n) && n > 0)) throw new Error(`kiln codec: ${name} must be a positive number, got ${JSON.stringify(v)}`);
-  return n;
-}
+const numFlag = (args: string[], name: string, def?: number) => numFlagOf('codec', args, name, def);
 
 const VALUE_FLAGS = new Set(['--bpp', '--iterations', '--model', '-o', '--out', '--data', '--steps', '--batch', '--lr', '--widths', '--reconstruction', '--max-minutes', '--seed', '--plot', '--crops']);
 

@@ -1,6 +1,6 @@
 // `kiln parse [train | eval]` (docs/parser.md). Thin: parse flags, call src/models/parser.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { flag as flagOf, intFlag as intFlagOf, readStdin } from './args.ts';
+import { flag as flagOf, intFlag as intFlagOf, numFlag as numFlagOf, readStdin } from './args.ts';
 import { parseConllu, writeConllu, type ConlluSentence } from '../io/conllu.ts';
 
 export const PARSE_USAGE = `usage: kiln parse [options] < in.conllu > out.conllu
@@ -36,13 +36,7 @@ function systemFlag(args: string[]): 'arc-standard' | 'arc-hybrid' {
   if (v !== 'arc-standard' && v !== 'arc-hybrid') throw new Error(`kiln parse train: --system must be arc-standard or arc-hybrid, got ${JSON.stringify(v)}`);
   return v;
 }
-function numFlag(args: string[], name: string, def: number): number {
-  const v = flag(args, name);
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!(Number.isFinite(n) && n >= 0)) throw new Error(`kiln parse: ${name} must be a number >= 0, got ${JSON.stringify(v)}`);
-  return n;
-}
+const numFlag = (args: string[], name: string, def: number) => numFlagOf('parse', args, name, def, true);
 
 /** Fills HEAD, DEPREL (and UPOS with predicted tags) of the sentences in place. */
 export async function parseConlluSentences(sentences: ConlluSentence[], o: { model?: string; beam?: number; tags?: 'gold' | 'predicted' } = {}): Promise<void> {
